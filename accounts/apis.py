@@ -1,0 +1,35 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts.serializers import RegisterInput, UserOutput
+from accounts.services import user_register
+
+
+class RegisterApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "register"
+
+    @extend_schema(request=RegisterInput, responses={201: UserOutput}, summary="注册申请人账户")
+    def post(self, request):  # type: ignore[no-untyped-def]
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=UserOutput, summary="当前账户")
+    def get(self, request):  # type: ignore[no-untyped-def]
+        return Response(UserOutput(request.user).data)
+
+
+class TokenApi(TokenObtainPairView):
+    throttle_scope = "token"
+
+
+class TokenRefreshApi(TokenRefreshView):
+    throttle_scope = "token"

@@ -1,0 +1,74 @@
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from accounts.identity import validate_id_number, validate_mobile
+from accounts.models import User
+
+
+def _wrap(validator):  # type: ignore[no-untyped-def]
+    def run(value: str) -> str:
+        try:
+            return validator(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code=exc.code) from None
+
+    return run
+
+
+class IdNumberField(serializers.CharField):
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+        return _wrap(validate_id_number)(super().to_internal_value(data))
+
+
+class MobileField(serializers.CharField):
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+        return _wrap(validate_mobile)(super().to_internal_value(data))
+
+
+class RegisterInput(serializers.Serializer):
+    username = serializers.RegexField(
+        r"^[A-Za-z0-9_.@+-]{3,150}$",
+        error_messages={"invalid": "用户名为3至150位字母、数字或 _ . @ + - 符号。"},
+    )
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    name = serializers.RegexField(
+        r"^[\u3400-\u9fff·•A-Za-z ]{1,50}$", error_messages={"invalid": "请输入与身份证一致的姓名。"}
+    )
+    id_number = IdNumberField()
+    phone = MobileField()
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        user = User(username=attrs["username"], name=attrs["name"])
+        try:
+            password_validation.validate_password(attrs["password"], user)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}) from None
+        return attrs
+
+
+class UserOutput(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["username", "name", "id_number", "phone"]
+
+    def get_id_number(self, obj: User) -> str:
+        from accounts.identity import mask_id_number
+
+        return mask_id_number(obj.id_number)
+
+    def get_phone(self, obj: User) -> str:
+        from accounts.identity import mask_phone
+
+        return mask_phone(obj.phone)

@@ -1,0 +1,20 @@
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from config.domain import Conflict
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, name: str, id_number: str, phone: str) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict("该用户名已被注册。", code="username_taken", field="username")
+    if User.objects.filter(id_number=id_number).exists():
+        raise Conflict("该身份证号码已注册账户，请直接登录或找回密码。", code="id_number_taken", field="id_number")
+    user = User(username=username, name=name, id_number=id_number, phone=phone)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent registration won the race
+        raise Conflict("该用户名或身份证号码已被注册。", code="account_exists", field="username") from None
+    return user

@@ -1,0 +1,6 @@
+"""Upload validation (stub, being written)."""
+from django.core.files.uploadhandler import FileUploadHandler
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    pass

@@ -1,0 +1,117 @@
+"""One error format for every 4xx/5xx answer of the API (RFC 7807 style).
+
+    {"type": "validation_error", "title": "提交的数据有误", "status": 400,
+     "detail": "…", "errors": [{"field": "id_number", "code": "id_number_checksum", "message": "…"}]}
+
+`field` names the input that is wrong (dotted for nested input, `non_field_errors` when none).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.domain import DomainError
+
+logger = logging.getLogger(__name__)
+
+TITLES = {
+    400: "提交的数据有误",
+    401: "请先登录",
+    403: "没有权限执行此操作",
+    404: "未找到",
+    405: "不支持的请求方法",
+    406: "无法提供所需格式",
+    409: "当前状态不允许此操作",
+    413: "上传的文件过大",
+    415: "不支持的数据格式",
+    429: "请求过于频繁，请稍后再试",
+    500: "服务器内部错误",
+}
+
+
+def _flatten(detail: Any, field: str | None = None) -> list[dict[str, str]]:
+    if isinstance(detail, dict):
+        out: list[dict[str, str]] = []
+        for key, value in detail.items():
+            name = key if field is None else f"{field}.{key}"
+            if key in ("non_field_errors", "__all__") and field is None:
+                name = "non_field_errors"
+            out.extend(_flatten(value, name))
+        return out
+    if isinstance(detail, list):
+        out = []
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                out.extend(_flatten(item, f"{field}.{index}" if field else str(index)))
+            else:
+                out.extend(_flatten(item, field))
+        return out
+    code = getattr(detail, "code", None) or "invalid"
+    return [{"field": field or "non_field_errors", "code": str(code), "message": str(detail)}]
+
+
+def problem(status_code: int, *, type_: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": TITLES.get(status_code, "请求失败"),
+        "status": status_code,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(
+            problem(exc.status_code, type_=exc.code, detail=exc.message, errors=exc.errors),
+            status=exc.status_code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound("未找到该资源，或您无权访问。")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: Django's handler500 answers (JSON for the API, no trace)
+
+    assert isinstance(exc, exceptions.APIException)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        detail = "；".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        body = problem(response.status_code, type_="validation_error", detail=detail, errors=errors)
+    else:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        codes = exc.get_codes()
+        body = problem(response.status_code, type_=codes if isinstance(codes, str) else exc.default_code, detail=detail)
+    response.data = body
+    return response
+
+
+def json_404(request, exception=None):  # type: ignore[no-untyped-def]
+    return JsonResponse(problem(404, type_="not_found", detail="未找到该资源。"), status=404)
+
+
+def json_500(request):  # type: ignore[no-untyped-def]
+    return JsonResponse(problem(500, type_="server_error", detail="服务器暂时无法处理请求，请稍后再试。"), status=500)
+
+
+def json_400(request, exception=None):  # type: ignore[no-untyped-def]
+    return JsonResponse(problem(400, type_="bad_request", detail="请求无效。"), status=400)
+
+
+__all__ = ["exception_handler", "json_400", "json_404", "json_500", "problem", "status"]

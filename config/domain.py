@@ -1,0 +1,40 @@
+"""Domain errors raised by services; the API's exception handler turns them into the one error format."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if errors is None and field:
+            errors = [{"field": field, "code": self.code, "message": message}]
+        self.errors = errors
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+    code = "invalid"
+
+
+class InvalidState(DomainError):
+    """The object is not in a state that allows the operation (e.g. upload after submit)."""
+
+    status_code = 409
+    code = "invalid_state"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "file_too_large"

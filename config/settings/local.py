@@ -1,0 +1,11 @@
+"""Development / embedded defaults: what `make run` and `.venv/bin/python manage.py` use."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+os.environ.setdefault("DEMO_MODE", "true")
+
+from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "local-insecure-only-for-development-3f9a1c")

@@ -1,0 +1,31 @@
+"""Test settings: the suite runs on SQLite by default, on PostgreSQL/Redis when the URLs are set."""
+
+import os
+import tempfile
+import warnings
+
+os.environ.setdefault("DEMO_MODE", "true")
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="osd-test-"))
+
+from .base import *  # noqa: E402,F403
+from .base import REST_FRAMEWORK, env  # noqa: E402
+
+SECRET_KEY = "test-only-secret"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run inline unless an integration test drives a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if env("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"register": "1000/min", "token": "1000/min", "upload": "1000/min"},
+}
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# A naive datetime is a bug in this domain (deadlines): make it fail loudly.
+warnings.filterwarnings("error", r"DateTimeField .* received a naive datetime", RuntimeWarning, r"django\.db\.models\.fields")

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+handler400 = "config.api.errors.json_400"
+handler404 = "config.api.errors.json_404"
+handler500 = "config.api.errors.json_500"
+
+api_v1 = [
+    path("", include("accounts.urls")),
+    path("", include("applications.urls")),
+    path("", include("reviews.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+]
