@@ -41,22 +41,33 @@ class Disease(models.Model):
 
     code = models.CharField("病种代码 (opsp_dise_code)", max_length=20, unique=True)
     name = models.CharField("病种名称", max_length=100)
-    category = models.ForeignKey(DiseaseCategory, on_delete=models.PROTECT, related_name="diseases", verbose_name="类别")
+    category = models.ForeignKey(
+        DiseaseCategory, on_delete=models.PROTECT, related_name="diseases", verbose_name="类别"
+    )
     evidence = models.JSONField(
         "认定材料规则",
-        help_text='文书种类的 AND/OR 树，例如 {"all": ["diagnosis_certificate", {"any": ["pathology_report", "imaging_report"]}]}',
+        help_text=(
+            '文书种类的 AND/OR 树，例如 {"all": ["diagnosis_certificate", '
+            '{"any": ["pathology_report", "imaging_report"]}]}'
+        ),
     )
     record_max_age_days = models.PositiveIntegerField("病历有效期(天)", default=365)
     requires_hospital_appraisal = models.BooleanField("需定点医院鉴定意见", default=False)
     requires_annual_reexam = models.BooleanField("年度复核需复查材料", default=False)
     reexam_evidence = models.JSONField("复查材料规则", null=True, blank=True)
     employee_ratio = models.DecimalField(
-        "职工报销比例", max_digits=4, decimal_places=2, default=Decimal("0.80"),
+        "职工报销比例",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.80"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
     employee_annual_limit = models.PositiveIntegerField("职工年度限额(元)", default=10000)
     resident_ratio = models.DecimalField(
-        "居民报销比例", max_digits=4, decimal_places=2, default=Decimal("0.60"),
+        "居民报销比例",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.60"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
     resident_annual_limit = models.PositiveIntegerField("居民年度限额(元)", default=6000)
@@ -216,6 +227,9 @@ class ApplicationEvent(models.Model):
         verbose_name = "状态记录"
         verbose_name_plural = "状态记录"
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
 
 class DocumentKind(models.TextChoices):
     ID_CARD_FRONT = "id_card_front", "身份证人像面"
@@ -297,6 +311,9 @@ class DocumentAccess(models.Model):
         verbose_name = "材料查阅记录"
         verbose_name_plural = "材料查阅记录"
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.role}"
+
 
 class IdempotencyKey(models.Model):
     """A client's `Idempotency-Key` for a state-changing request: the replay gets the first answer."""
@@ -310,3 +327,6 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")]
+
+    def __str__(self) -> str:
+        return self.key

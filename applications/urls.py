@@ -1,1 +1,23 @@
-urlpatterns: list = []
+from django.urls import path
+
+from applications import apis
+
+urlpatterns = [
+    path("diseases/", apis.DiseaseListApi.as_view(), name="disease-list"),
+    path("hospitals/", apis.HospitalListApi.as_view(), name="hospital-list"),
+    path("applications/", apis.ApplicationListCreateApi.as_view(), name="application-list"),
+    path("applications/<uuid:pk>/", apis.ApplicationDetailApi.as_view(), name="application-detail"),
+    path("applications/<uuid:pk>/submit/", apis.ApplicationSubmitApi.as_view(), name="application-submit"),
+    path("applications/<uuid:pk>/withdraw/", apis.ApplicationWithdrawApi.as_view(), name="application-withdraw"),
+    path("applications/<uuid:pk>/documents/", apis.DocumentListCreateApi.as_view(), name="application-documents"),
+    path(
+        "applications/<uuid:pk>/documents/<uuid:document_id>/",
+        apis.DocumentDetailApi.as_view(),
+        name="application-document-detail",
+    ),
+    path(
+        "applications/<uuid:pk>/documents/<uuid:document_id>/file/",
+        apis.DocumentFileApi.as_view(),
+        name="application-document-file",
+    ),
+]

@@ -167,6 +167,7 @@ UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 50_000_000)
 # Anything beyond the per-file limit plus form overhead is cut off while streaming.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 2
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = [
     "applications.uploads.LimitedUploadHandler",
@@ -249,6 +250,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "applications.models.ApplicationStatus",
         "DocumentKindEnum": "applications.models.DocumentKind",
         "InsuranceTypeEnum": "applications.models.InsuranceType",
+        "ApplicationKindEnum": "applications.models.ApplicationKind",
+        "NewApplicationKindEnum": "applications.serializers.NEW_KIND_CHOICES",
     },
 }
 
@@ -263,3 +266,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "WARNING"}},
 }
+REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 20)

@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("DEMO_MODE", "true")
 
-from .base import *  # noqa: E402,F403
-from .base import env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "local-insecure-only-for-development-3f9a1c")

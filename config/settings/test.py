@@ -7,10 +7,10 @@ import warnings
 os.environ.setdefault("DEMO_MODE", "true")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="osd-test-"))
 
-from .base import *  # noqa: E402,F403
-from .base import REST_FRAMEWORK, env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK, env
 
-SECRET_KEY = "test-only-secret"
+SECRET_KEY = "test-only-secret-that-is-long-enough-for-hs256"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run inline unless an integration test drives a real worker.
@@ -22,10 +22,13 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"register": "1000/min", "token": "1000/min", "upload": "1000/min"},
 }
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 # A naive datetime is a bug in this domain (deadlines): make it fail loudly.
-warnings.filterwarnings("error", r"DateTimeField .* received a naive datetime", RuntimeWarning, r"django\.db\.models\.fields")
+warnings.filterwarnings(
+    "error", r"DateTimeField .* received a naive datetime", RuntimeWarning, r"django\.db\.models\.fields"
+)

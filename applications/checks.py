@@ -1,0 +1,228 @@
+"""The completeness check (一次性告知): every missing or invalid item of a submission, all at once.
+
+`application_problems` is a pure read that lists the problems; `application_check` (services) acts
+on the result. Each problem is {"code", "field", "message"}: a stable code, the field or document
+kind concerned, and a sentence an applicant understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from applications.models import (
+    MEDICAL_KINDS,
+    Application,
+    ApplicationKind,
+    Document,
+    DocumentKind,
+    InsuredPerson,
+    InsuredStatus,
+)
+
+Problem = dict[str, str]
+
+BASE_KINDS = (
+    DocumentKind.ID_CARD_FRONT,
+    DocumentKind.ID_CARD_BACK,
+    DocumentKind.INSURANCE_CARD,
+    DocumentKind.APPLICATION_FORM,
+)
+MIN_HOSPITAL_LEVEL = 2
+
+
+def _label(kind: str) -> str:
+    return DocumentKind(kind).label
+
+
+def _problem(code: str, field: str, message: str) -> Problem:
+    return {"code": code, "field": field, "message": message}
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """Which document kinds count as valid evidence, and why the others do not."""
+
+    valid_kinds: frozenset[str]
+    problems: list[Problem]
+
+
+def _medical_document_problems(document: Document, *, on: dt.date, max_age_days: int) -> list[Problem]:
+    field = f"documents.{document.pk}"
+    label = f"“{_label(document.kind)}”（{document.original_name}）"
+    problems = []
+    if document.issued_on is None:
+        problems.append(_problem("document_issued_on_missing", field, f"{label}未填写出具日期，请补充。"))
+    elif document.issued_on < on - dt.timedelta(days=max_age_days):
+        problems.append(
+            _problem(
+                "document_too_old",
+                field,
+                f"{label}出具于{document.issued_on:%Y-%m-%d}，已超过本病种要求的{max_age_days}天有效期，"
+                "请提供近期材料。",
+            )
+        )
+    if document.hospital is None:
+        problems.append(_problem("document_hospital_missing", field, f"{label}未填写出具医疗机构，请补充。"))
+    elif document.hospital.level < MIN_HOSPITAL_LEVEL:
+        problems.append(
+            _problem(
+                "document_hospital_level",
+                field,
+                f"{label}由{document.hospital.name}（{document.hospital.get_level_display()}）出具，"
+                "须由二级及以上医疗机构出具。",
+            )
+        )
+    return problems
+
+
+def _evidence(documents: Iterable[Document], *, on: dt.date, max_age_days: int) -> _Evidence:
+    valid: set[str] = set()
+    problems: list[Problem] = []
+    for document in documents:
+        if document.kind not in MEDICAL_KINDS:
+            valid.add(document.kind)
+            continue
+        document_problems = _medical_document_problems(document, on=on, max_age_days=max_age_days)
+        if document_problems:
+            problems.extend(document_problems)
+        else:
+            valid.add(document.kind)
+    return _Evidence(frozenset(valid), problems)
+
+
+def evidence_satisfied(tree: object, kinds: frozenset[str]) -> bool:
+    if isinstance(tree, str):
+        return tree in kinds
+    assert isinstance(tree, dict)
+    if "all" in tree:
+        return all(evidence_satisfied(child, kinds) for child in tree["all"])
+    return any(evidence_satisfied(child, kinds) for child in tree["any"])
+
+
+def _describe(tree: object) -> str:
+    if isinstance(tree, str):
+        return f"“{_label(tree)}”"
+    assert isinstance(tree, dict)
+    if "all" in tree:
+        return "并且".join(_describe(child) for child in tree["all"])
+    return "（" + "或".join(_describe(child) for child in tree["any"]) + "）"
+
+
+def evidence_missing(tree: object, kinds: frozenset[str]) -> list[Problem]:
+    """One problem per unmet requirement: every child of an unmet `all`, one line for an unmet `any`."""
+    if evidence_satisfied(tree, kinds):
+        return []
+    if isinstance(tree, str):
+        return [_problem("document_missing", f"documents.{tree}", f"缺少{_describe(tree)}。")]
+    assert isinstance(tree, dict)
+    if "all" in tree:
+        return [problem for child in tree["all"] for problem in evidence_missing(child, kinds)]
+    options = "或".join(_describe(child) for child in tree["any"])
+    return [_problem("evidence_missing_one_of", "documents", f"需提供以下材料之一：{options}。")]
+
+
+def application_problems(*, application: Application, on: dt.date) -> list[Problem]:
+    """Every problem of the submission as of day `on`, in a stable order."""
+    problems: list[Problem] = []
+    disease = application.disease
+    documents = list(application.documents.select_related("hospital"))
+    present = {document.kind for document in documents}
+
+    # 1. Base documents of every application (and the agent's ID card for 代办).
+    required = list(BASE_KINDS)
+    if application.has_agent:
+        required.append(DocumentKind.AGENT_ID_CARD)
+    for kind in required:
+        if kind not in present:
+            problems.append(_problem("document_missing", f"documents.{kind}", f"缺少“{_label(kind)}”。"))
+
+    # 2. The disease's evidence, counting only recent documents from level-2+ institutions.
+    evidence = _evidence(documents, on=on, max_age_days=disease.record_max_age_days)
+    problems.extend(evidence.problems)
+    tree = disease.evidence
+    if application.kind == ApplicationKind.ANNUAL_REVIEW:
+        tree = disease.reexam_evidence
+    if tree:
+        problems.extend(evidence_missing(tree, evidence.valid_kinds))
+
+    # 3. The designated-hospital appraisal where the disease requires one.
+    if disease.requires_hospital_appraisal and application.kind != ApplicationKind.ANNUAL_REVIEW:
+        appraisals = [d for d in documents if d.kind == DocumentKind.HOSPITAL_APPRAISAL]
+        if not appraisals:
+            problems.append(
+                _problem(
+                    "appraisal_missing",
+                    f"documents.{DocumentKind.HOSPITAL_APPRAISAL}",
+                    f"“{disease.name}”须提供定点医疗机构出具的鉴定意见。",
+                )
+            )
+        elif not any(d.hospital is not None and d.hospital.can_appraise for d in appraisals):
+            problems.append(
+                _problem(
+                    "appraisal_hospital_not_designated",
+                    f"documents.{DocumentKind.HOSPITAL_APPRAISAL}",
+                    "鉴定意见须由具备鉴定资格的定点医疗机构出具。",
+                )
+            )
+
+    # 4. The diagnosis itself.
+    hospital = application.diagnosing_hospital
+    if hospital.level < MIN_HOSPITAL_LEVEL:
+        problems.append(
+            _problem(
+                "diagnosing_hospital_level",
+                "diagnosing_hospital",
+                f"确诊医院{hospital.name}为{hospital.get_level_display()}医疗机构，须由二级及以上医院确诊。",
+            )
+        )
+    if application.diagnosis_date > on:
+        problems.append(_problem("diagnosis_date_future", "diagnosis_date", "确诊日期不能晚于今天。"))
+
+    # 5. Insurance: registered, paying normally, in this pooling region.
+    problems.extend(_insurance_problems(application))
+
+    # 6. One open application or live certification per person and disease.
+    problems.extend(_duplicate_problems(application))
+    return problems
+
+
+def _insurance_problems(application: Application) -> list[Problem]:
+    person = InsuredPerson.objects.filter(id_number=application.applicant.id_number).first()
+    if person is None:
+        return [_problem("not_insured", "insured", "未查询到您的参保登记信息，请确认已在本统筹区参加基本医疗保险。")]
+    problems = []
+    if person.status != InsuredStatus.ACTIVE:
+        problems.append(
+            _problem(
+                "insurance_not_active",
+                "insured",
+                f"您的参保状态为“{person.get_status_display()}”，须正常参保缴费后方可申请。",
+            )
+        )
+    if not person.region_code.startswith(settings.POOLING_REGION_PREFIX):
+        problems.append(
+            _problem("insured_elsewhere", "insured", "您的参保地不在本统筹区，请向参保地医保经办机构申请。")
+        )
+    return problems
+
+
+def _duplicate_problems(application: Application) -> list[Problem]:
+    from applications.models import OPEN_STATUSES
+
+    if application.kind == ApplicationKind.ANNUAL_REVIEW:
+        return []
+    other_open = (
+        Application.objects.filter(
+            applicant=application.applicant, disease=application.disease, status__in=OPEN_STATUSES
+        )
+        .exclude(pk=application.pk)
+        .exclude(kind=ApplicationKind.ANNUAL_REVIEW)
+        .exists()
+    )
+    if other_open:
+        return [_problem("duplicate_open_application", "disease_code", "您已有该病种正在办理的申请。")]
+    return []

@@ -1,0 +1,38 @@
+from django import forms
+
+from applications.catalogue import evidence_validate
+from applications.models import Disease
+
+
+class DiseaseAdminForm(forms.ModelForm):
+    """The evidence trees are data edited by admins: validate them before they reach the check."""
+
+    class Meta:
+        model = Disease
+        fields = [
+            "code",
+            "name",
+            "category",
+            "evidence",
+            "record_max_age_days",
+            "requires_hospital_appraisal",
+            "requires_annual_reexam",
+            "reexam_evidence",
+            "employee_ratio",
+            "employee_annual_limit",
+            "resident_ratio",
+            "resident_annual_limit",
+            "is_active",
+            "notes",
+        ]
+
+    def clean_evidence(self):  # type: ignore[no-untyped-def]
+        tree = self.cleaned_data["evidence"]
+        evidence_validate(tree)
+        return tree
+
+    def clean_reexam_evidence(self):  # type: ignore[no-untyped-def]
+        tree = self.cleaned_data.get("reexam_evidence")
+        if tree:
+            evidence_validate(tree)
+        return tree

@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.core.management import BaseCommand, call_command
+
+
+class Command(BaseCommand):
+    help = "Load the reference data (catalogue, hospitals, calendar) and, in demo mode, the demo data. Idempotent."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--no-demo", action="store_true", help="never create demo data")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        call_command("import_catalogue", stdout=self.stdout)
+        call_command("import_hospitals", stdout=self.stdout)
+        call_command("load_calendar", stdout=self.stdout)
+        if settings.DEMO_MODE and not options["no_demo"]:
+            call_command("seed_demo", stdout=self.stdout)

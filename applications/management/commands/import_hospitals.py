@@ -1,0 +1,23 @@
+from pathlib import Path
+
+from django.core.management import BaseCommand, CommandError
+
+from applications.catalogue import DEFAULT_HOSPITALS_PATH, ImportFileError, hospitals_import
+
+
+class Command(BaseCommand):
+    help = "Load the designated medical institutions (upsert by code): the shipped hospitals.json by default."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("path", nargs="?", default=str(DEFAULT_HOSPITALS_PATH), help="JSON file")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}")
+        try:
+            result = hospitals_import(path=path)
+        except ImportFileError as exc:
+            raise CommandError(f"{path}: {exc}") from exc
+        for line in result.report():
+            self.stdout.write(f"hospitals: {line}")

@@ -1,0 +1,42 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import User
+from applications.catalogue import insured_import
+from applications.roles import EXPERTS, OFFICERS
+
+DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo mode only, documented in the README
+DEMO_INSURED = Path(settings.BASE_DIR) / "applications" / "data" / "insured_demo.csv"
+STAFF = [
+    # username, name, superuser, group
+    ("admin", "系统管理员", True, None),
+    ("officer1", "经办员一", False, OFFICERS),
+    ("expert1", "专家一", False, EXPERTS),
+    ("expert2", "专家二", False, EXPERTS),
+]
+
+
+class Command(BaseCommand):
+    help = "Demo mode only: the demo insured-person registry and the accounts admin, officer1, expert1, expert2."
+
+    @transaction.atomic
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        if not settings.DEMO_MODE:
+            raise CommandError("seed_demo runs only with DEMO_MODE on; it creates accounts with a known password.")
+        with DEMO_INSURED.open(encoding="utf-8", newline="") as handle:
+            result = insured_import(file=handle)
+        self.stdout.write(f"demo insured registry: {result.summary()}")
+        for username, name, superuser, group_name in STAFF:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"name": name, "is_staff": True, "is_superuser": superuser}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            if group_name:
+                user.groups.add(Group.objects.get(name=group_name))
+            self.stdout.write(f"{'created' if created else 'kept'} demo account {username}")

@@ -1,0 +1,54 @@
+"""Reads, scoped to the caller in one place: an applicant sees only their own applications."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from applications.models import Application, ApplicationEvent, Disease, Document, Hospital
+
+
+def application_list(*, user: User) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(applicant=user)
+        .select_related("disease", "disease__category", "diagnosing_hospital")
+        .prefetch_related(
+            Prefetch("documents", queryset=Document.objects.select_related("hospital")),
+            Prefetch("events", queryset=ApplicationEvent.objects.order_by("at", "id")),
+        )
+        .order_by("-created_at")
+    )
+
+
+def application_get(*, user: User, application_id: object) -> Application:
+    """The caller's own application, or 404 (never 403: the existence of others' data is not revealed)."""
+    return get_object_or_404(application_list(user=user), pk=application_id)
+
+
+def document_get(*, application: Application, document_id: object) -> Document:
+    return get_object_or_404(Document.objects.select_related("hospital"), application=application, pk=document_id)
+
+
+def document_for_reader(*, user: User, application_id: object, document_id: object) -> tuple[Document, str]:
+    """A document whose bytes the caller may read, with the caller's role; 404 for anyone else.
+
+    Readers: the owner, or an officer holding the view permission. (Assigned experts join here
+    with the review workflow.)"""
+    document = get_object_or_404(
+        Document.objects.select_related("application"), application_id=application_id, pk=document_id
+    )
+    if document.application.applicant_id == user.pk:
+        return document, "owner"
+    if user.is_active and user.is_staff and user.has_perm("applications.view_document"):
+        return document, "officer"
+    raise Http404
+
+
+def disease_list() -> QuerySet[Disease]:
+    return Disease.objects.filter(is_active=True).select_related("category").order_by("category__sort_order", "code")
+
+
+def hospital_list() -> QuerySet[Hospital]:
+    return Hospital.objects.filter(is_designated=True).order_by("code")

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.identity import mask_id_number, mask_phone
+from accounts.serializers import IdNumberField, MobileField
+from applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationKind,
+    Disease,
+    Document,
+    DocumentKind,
+    Hospital,
+)
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+class DiseaseOutput(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code")
+    category_name = serializers.CharField(source="category.name")
+    evidence = serializers.JSONField()
+
+    class Meta:
+        model = Disease
+        fields = [
+            "code",
+            "name",
+            "category",
+            "category_name",
+            "evidence",
+            "record_max_age_days",
+            "requires_hospital_appraisal",
+            "requires_annual_reexam",
+        ]
+
+
+class HospitalOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Hospital
+        fields = ["code", "name", "level", "region_code", "can_appraise"]
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+
+# Applicants open `new` and `change` applications here; annual reviews open from the certificate.
+NEW_KIND_CHOICES = [
+    (ApplicationKind.NEW.value, ApplicationKind.NEW.label),
+    (ApplicationKind.CHANGE.value, ApplicationKind.CHANGE.label),
+]
+
+
+class AgentInput(serializers.Serializer):
+    name = serializers.RegexField(
+        r"^[\u3400-\u9fff·•A-Za-z ]{1,50}$", error_messages={"invalid": "请输入代办人与身份证一致的姓名。"}
+    )
+    id_number = IdNumberField()
+    phone = MobileField()
+
+
+class ApplicationCreateInput(serializers.Serializer):
+    disease_code = serializers.CharField(max_length=20)
+    diagnosis_date = serializers.DateField()
+    diagnosing_hospital = serializers.CharField(max_length=30, help_text="医疗机构编码 (GET /hospitals/)")
+    agent = AgentInput(required=False, allow_null=True)
+    kind = serializers.ChoiceField(choices=NEW_KIND_CHOICES, default=ApplicationKind.NEW, required=False)
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class DocumentUploadInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    hospital = serializers.CharField(max_length=30, required=False, allow_blank=True, help_text="出具机构编码")
+
+
+class EventOutput(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+    to = serializers.CharField(source="to_status")
+    problems = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationEvent
+        fields = ["at", "actor", "to", "reason", "problems"]
+
+    def get_fields(self):  # type: ignore[no-untyped-def]
+        # `from` is a Python keyword, so it cannot be a declared attribute.
+        fields = super().get_fields()
+        return {
+            "at": fields.pop("at"),
+            "actor": fields.pop("actor"),
+            "from": serializers.CharField(source="from_status"),
+            **fields,
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_problems(self, obj: ApplicationEvent) -> list:
+        return obj.data.get("problems", [])
+
+
+class DocumentOutput(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display")
+    hospital = serializers.CharField(source="hospital.code", allow_null=True, default=None)
+    duplicate_of = serializers.UUIDField(source="duplicate_of_id", allow_null=True)
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "issued_on",
+            "hospital",
+            "duplicate_of",
+            "uploaded_at",
+            "file_url",
+        ]
+
+    def get_file_url(self, obj: Document) -> str:
+        # The only way to the bytes: the permission-checked, logged endpoint. Never a storage URL.
+        return reverse("application-document-file", kwargs={"pk": obj.application_id, "document_id": obj.pk})
+
+
+class AgentOutput(serializers.Serializer):
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class ApplicationOutput(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display")
+    disease = serializers.SerializerMethodField()
+    diagnosing_hospital = HospitalOutput()
+    agent = serializers.SerializerMethodField()
+    documents = DocumentOutput(many=True)
+    events = EventOutput(many=True)
+    certificate = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "status",
+            "status_display",
+            "disease",
+            "diagnosis_date",
+            "diagnosing_hospital",
+            "agent",
+            "documents",
+            "problems",
+            "submitted_at",
+            "accepted_at",
+            "review_deadline",
+            "events",
+            "certificate",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(
+        serializers.DictField(child=serializers.CharField(), help_text='{"code": "M01600", "name": "糖尿病"}')
+    )
+    def get_disease(self, obj: Application) -> dict:
+        return {"code": obj.disease.code, "name": obj.disease.name}
+
+    @extend_schema_field(AgentOutput(allow_null=True))
+    def get_agent(self, obj: Application) -> dict | None:
+        if not obj.has_agent:
+            return None
+        return {
+            "name": obj.agent_name,
+            "id_number": mask_id_number(obj.agent_id_number),
+            "phone": mask_phone(obj.agent_phone),
+        }
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="电子凭证链接（生效后）"))
+    def get_certificate(self, obj: Application) -> str | None:
+        return None
+
+
+class ApplicationListOutput(ApplicationOutput):
+    class Meta(ApplicationOutput.Meta):
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "status",
+            "status_display",
+            "disease",
+            "diagnosis_date",
+            "problems",
+            "submitted_at",
+            "review_deadline",
+            "created_at",
+            "updated_at",
+        ]

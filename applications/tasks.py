@@ -1,0 +1,19 @@
+"""Thin Celery tasks: take ids, call one service of the same name, safe to run twice."""
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from applications import services
+
+RETRY = {
+    "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(acks_late=True, **RETRY)
+def application_check_task(application_id: str) -> None:
+    services.application_check(application_id=application_id)

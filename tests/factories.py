@@ -1,0 +1,144 @@
+"""Factories with one trait per lifecycle state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import factory
+from django.utils import timezone
+from stdnum.cn import ric
+
+from accounts.models import User
+from applications.models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Disease,
+    DiseaseCategory,
+    Document,
+    DocumentKind,
+    Hospital,
+    InsuranceType,
+    InsuredPerson,
+    InsuredStatus,
+)
+
+
+def make_id_number(region: str = "620902", birth: dt.date | None = None, seq: int | None = None) -> str:
+    """A valid 18-digit resident ID number (GB 11643 MOD 11-2)."""
+    birth = birth or dt.date(1970, 1, 1) + dt.timedelta(days=random.randint(0, 15000))
+    seq = random.randint(0, 999) if seq is None else seq
+    body = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = "张三丰"
+    id_number = factory.LazyFunction(make_id_number)
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    password = factory.PostGenerationMethodCall("set_password", "S3cure-pass-2026")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create:
+            obj.save()
+
+
+class InsuredPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InsuredPerson
+
+    id_number = factory.LazyFunction(make_id_number)
+    name = "张三丰"
+    insurance_type = InsuranceType.EMPLOYEE
+    region_code = "620902"
+    insured_since = dt.date(2010, 1, 1)
+    status = InsuredStatus.ACTIVE
+
+
+class DiseaseCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DiseaseCategory
+        django_get_or_create = ["code"]
+
+    code = "endocrine"
+    name = "内分泌系统疾病"
+
+
+class DiseaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Disease
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"T{n:05d}")
+    name = factory.Sequence(lambda n: f"测试病种{n}")
+    category = factory.SubFactory(DiseaseCategoryFactory)
+    evidence = {"all": ["diagnosis_certificate", "medical_record", "exam_report"]}
+    record_max_age_days = 365
+
+
+class HospitalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hospital
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"H6209020{n:04d}")
+    name = factory.Sequence(lambda n: f"酒泉市测试医院{n}")
+    level = 3
+    region_code = "620902"
+    can_appraise = True
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    reference = factory.Sequence(lambda n: f"MT20260101{n:08d}")
+    applicant = factory.SubFactory(UserFactory)
+    kind = ApplicationKind.NEW
+    status = ApplicationStatus.DRAFT
+    disease = factory.SubFactory(DiseaseFactory)
+    diagnosis_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    diagnosing_hospital = factory.SubFactory(HospitalFactory)
+
+    class Params:
+        submitted = factory.Trait(status=ApplicationStatus.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now))
+        needs_supplement = factory.Trait(
+            status=ApplicationStatus.NEEDS_SUPPLEMENT, submitted_at=factory.LazyFunction(timezone.now)
+        )
+        under_review = factory.Trait(
+            status=ApplicationStatus.UNDER_REVIEW,
+            submitted_at=factory.LazyFunction(timezone.now),
+            accepted_at=factory.LazyFunction(timezone.now),
+        )
+        rejected = factory.Trait(status=ApplicationStatus.REJECTED)
+        withdrawn = factory.Trait(status=ApplicationStatus.WITHDRAWN)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    application = factory.SubFactory(ApplicationFactory)
+    kind = DocumentKind.ID_CARD_FRONT
+    file = factory.django.FileField(filename="x.png", data=b"placeholder")
+    original_name = "x.png"
+    content_type = "image/png"
+    size = 11
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    uploaded_by = factory.SelfAttribute("application.applicant")
+    issued_on = None
+    hospital = None
+
+    class Params:
+        medical = factory.Trait(
+            kind=DocumentKind.DIAGNOSIS_CERTIFICATE,
+            issued_on=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=10)),
+            hospital=factory.SubFactory(HospitalFactory),
+        )
