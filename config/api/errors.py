@@ -95,9 +95,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = "；".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         body = problem(response.status_code, type_="validation_error", detail=detail, errors=errors)
     else:
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        # simplejwt raises {"detail": …, "code": …, "messages": […]}: keep the sentence, not the repr.
+        raw = exc.detail.get("detail", exc.default_detail) if isinstance(exc.detail, dict) else exc.detail
         codes = exc.get_codes()
-        body = problem(response.status_code, type_=codes if isinstance(codes, str) else exc.default_code, detail=detail)
+        code = codes if isinstance(codes, str) else (codes.get("code") if isinstance(codes, dict) else None)
+        body = problem(response.status_code, type_=str(code or exc.default_code), detail=str(raw))
     response.data = body
     return response
 

@@ -144,3 +144,13 @@ def test_malformed_json_is_a_400_not_a_500():
     response = APIClient().post(URL, "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["status"] == 400
+
+
+def test_bad_bearer_token_gets_a_readable_401():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    response = client.get("/api/v1/auth/me/")
+    assert response.status_code == 401
+    body = response.json()
+    assert body["type"] == "token_not_valid"
+    assert "ErrorDetail" not in body["detail"]
