@@ -17,6 +17,7 @@ from applications.models import (
     DocumentAccess,
     Hospital,
     InsuredPerson,
+    Notification,
 )
 
 
@@ -215,4 +216,15 @@ class DocumentAccessAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "title", "sms_status", "email_status", "read_at"]
+    list_filter = ["kind", "sms_status", "email_status"]
+    search_fields = ["=application__reference"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

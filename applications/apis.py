@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_page
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,8 @@ from rest_framework.views import APIView
 
 from applications import selectors, services
 from applications.idempotency import idempotent_response
-from applications.models import Application
+from applications.models import Application, Notification
+from applications.notifications import notification_mark_read
 from applications.serializers import (
     ApplicationCreateInput,
     ApplicationListOutput,
@@ -22,6 +24,7 @@ from applications.serializers import (
     DocumentOutput,
     DocumentUploadInput,
     HospitalOutput,
+    NotificationOutput,
     WithdrawInput,
 )
 
@@ -198,3 +201,21 @@ class DocumentFileApi(APIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
+
+
+class NotificationListApi(generics.ListAPIView):
+    """The applicant's messages, newest first."""
+
+    serializer_class = NotificationOutput
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return selectors.notification_list(user=self.request.user)
+
+
+class NotificationReadApi(APIView):
+    @extend_schema(request=None, responses={200: NotificationOutput, 404: PROBLEM}, summary="标记通知为已读")
+    def post(self, request: Request, pk: int) -> Response:
+        notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
+        return Response(NotificationOutput(notification_mark_read(notification=notification)).data)

@@ -94,6 +94,25 @@ def _evidence(documents: Iterable[Document], *, on: dt.date, max_age_days: int) 
     return _Evidence(frozenset(valid), problems)
 
 
+def _unmet_kinds(tree: object, kinds: frozenset[str]) -> set[str]:
+    """The kinds that would help satisfy the unmet parts of `tree` (every option of an unmet `any`)."""
+    if evidence_satisfied(tree, kinds):
+        return set()
+    if isinstance(tree, str):
+        return {tree}
+    assert isinstance(tree, dict)
+    if "all" in tree:
+        return {kind for child in tree["all"] for kind in _unmet_kinds(child, kinds)}
+    return {kind for child in tree["any"] for kind in _leaves(child)}
+
+
+def _leaves(tree: object) -> set[str]:
+    if isinstance(tree, str):
+        return {tree}
+    assert isinstance(tree, dict)
+    return {kind for children in tree.values() for child in children for kind in _leaves(child)}
+
+
 def evidence_satisfied(tree: object, kinds: frozenset[str]) -> bool:
     if isinstance(tree, str):
         return tree in kinds
@@ -108,8 +127,13 @@ def _describe(tree: object) -> str:
         return f"“{_label(tree)}”"
     assert isinstance(tree, dict)
     if "all" in tree:
-        return "并且".join(_describe(child) for child in tree["all"])
-    return "（" + "或".join(_describe(child) for child in tree["any"]) + "）"
+        return "并且".join(_describe_nested(child) for child in tree["all"])
+    return "或".join(_describe_nested(child) for child in tree["any"])
+
+
+def _describe_nested(tree: object) -> str:
+    # A node inside another is bracketed, so "A or (B and C)" never reads as "(A or B) and C".
+    return _describe(tree) if isinstance(tree, str) else f"（{_describe(tree)}）"
 
 
 def evidence_missing(tree: object, kinds: frozenset[str]) -> list[Problem]:
@@ -121,7 +145,7 @@ def evidence_missing(tree: object, kinds: frozenset[str]) -> list[Problem]:
     assert isinstance(tree, dict)
     if "all" in tree:
         return [problem for child in tree["all"] for problem in evidence_missing(child, kinds)]
-    options = "或".join(_describe(child) for child in tree["any"])
+    options = "或".join(_describe_nested(child) for child in tree["any"])
     return [_problem("evidence_missing_one_of", "documents", f"需提供以下材料之一：{options}。")]
 
 

@@ -330,3 +330,46 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+    SKIPPED = "skipped", "无需发送"
+
+
+class Notification(models.Model):
+    """A message to an applicant: always in the app, also by SMS/e-mail where configured.
+
+    SMS and e-mail carry no disease or diagnosis: they only say there is news and where to look.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("标题", max_length=100)
+    body = models.TextField("内容")
+    short_text = models.CharField("短信内容", max_length=200)
+    # The same event never notifies twice (a replayed job, a retried task).
+    dedupe_key = models.CharField(max_length=150)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    sms_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    email_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="unique_notification_per_event")]
+        indexes = [
+            models.Index(fields=["sms_status", "created_at"]),
+            models.Index(fields=["email_status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from applications.models import Application, ApplicationEvent, Disease, Document, Hospital
+from applications.models import Application, ApplicationEvent, Disease, Document, Hospital, Notification
 
 
 def application_list(*, user: User) -> QuerySet[Application]:
@@ -52,3 +52,7 @@ def disease_list() -> QuerySet[Disease]:
 
 def hospital_list() -> QuerySet[Hospital]:
     return Hospital.objects.filter(is_designated=True).order_by("code")
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")

@@ -14,6 +14,7 @@ from applications.models import (
     Document,
     DocumentKind,
     Hospital,
+    Notification,
 )
 
 # --- catalogue ------------------------------------------------------------------------------------
@@ -208,3 +209,11 @@ class ApplicationListOutput(ApplicationOutput):
             "created_at",
             "updated_at",
         ]
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    application = serializers.UUIDField(source="application_id", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "application", "created_at", "read_at"]

@@ -31,8 +31,10 @@ from applications.models import (
     DocumentKind,
     Hospital,
 )
+from applications.notifications import notification_send
 from applications.uploads import upload_check
 from config.domain import Conflict, InvalidInput, InvalidState, PayloadTooLarge
+from config.queueing import enqueue_on_commit, send_task_safely
 
 logger = logging.getLogger(__name__)
 
@@ -277,8 +279,7 @@ def application_submit(*, application: Application, user: User) -> Application:
 def _queue_check(application: Application) -> None:
     from applications.tasks import application_check_task
 
-    application_id = str(application.pk)
-    transaction.on_commit(lambda: application_check_task.delay(application_id))
+    enqueue_on_commit(application_check_task, str(application.pk))
 
 
 @transaction.atomic
@@ -316,7 +317,7 @@ def application_check(*, application_id: object, on: dt.date | None = None) -> A
     today = on or timezone.localdate()
     problems = application_problems(application=application, on=today)
     if problems:
-        application_transition(
+        event = application_transition(
             application=application,
             to=ApplicationStatus.NEEDS_SUPPLEMENT,
             actor=None,
@@ -325,13 +326,53 @@ def application_check(*, application_id: object, on: dt.date | None = None) -> A
         )
         application.problems = problems
         application.save(update_fields=["status", "problems", "updated_at"])
+        lines = "\n".join(f"{number}. {problem['message']}" for number, problem in enumerate(problems, 1))
+        notification_send(
+            user=application.applicant,
+            application=application,
+            kind="needs_supplement",
+            title=f"申请{application.reference}需要补正材料",
+            body=f"您的申请需补正以下{len(problems)}项，请一次性补齐后重新提交：\n{lines}",
+            short_text=f"【医保慢特病】您的申请{application.reference}需补正材料，请登录查看并补正后重新提交。",
+            dedupe_key=f"check:{application.pk}:{event.pk}",
+        )
         return application
 
-    application_transition(
+    event = application_transition(
         application=application, to=ApplicationStatus.UNDER_REVIEW, actor=None, reason="材料齐全，予以受理"
     )
     application.problems = []
     application.accepted_at = timezone.now()
     application.review_deadline = working_days_add(start=today, days=settings.REVIEW_WORKING_DAYS).deadline
     application.save(update_fields=["status", "problems", "accepted_at", "review_deadline", "updated_at"])
+    notification_send(
+        user=application.applicant,
+        application=application,
+        kind="accepted",
+        title=f"申请{application.reference}已受理",
+        body=(
+            f"您的申请已受理，医学专家将在{settings.REVIEW_WORKING_DAYS}个工作日内完成评审，"
+            f"预计{application.review_deadline:%Y年%m月%d日}前作出结论。"
+        ),
+        short_text=f"【医保慢特病】您的申请{application.reference}已受理，请登录查看评审进度。",
+        dedupe_key=f"check:{application.pk}:{event.pk}",
+    )
     return application
+
+
+def applications_requeue_stuck(*, older_than: dt.timedelta, limit: int = 1000) -> int:
+    """Queue the check again for submissions nobody checked (broker outage, killed worker).
+    The check itself is idempotent, so a submission queued twice is checked once."""
+    from applications.tasks import application_check_task
+
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Application.objects.filter(status=ApplicationStatus.SUBMITTED, updated_at__lt=cutoff)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for application_id in ids:
+        send_task_safely(application_check_task, str(application_id))
+    if ids:
+        logger.warning("re-queued the completeness check for %d stuck submissions", len(ids))
+    return len(ids)

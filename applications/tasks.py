@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from applications import services
+from applications import notifications, services
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
@@ -17,3 +17,8 @@ RETRY = {
 @shared_task(acks_late=True, **RETRY)
 def application_check_task(application_id: str) -> None:
     services.application_check(application_id=application_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=7)
+def notification_deliver_task(notification_id: int) -> None:
+    notifications.notification_deliver(notification_id=notification_id)

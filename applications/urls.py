@@ -20,4 +20,6 @@ urlpatterns = [
         apis.DocumentFileApi.as_view(),
         name="application-document-file",
     ),
+    path("notifications/", apis.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/<int:pk>/read/", apis.NotificationReadApi.as_view(), name="notification-read"),
 ]

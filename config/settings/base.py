@@ -209,6 +209,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly when the broker is down: the commit stands and the sweeper re-queues.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -267,3 +270,12 @@ LOGGING = {
     "loggers": {"django.request": {"level": "WARNING"}},
 }
 REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 20)
+
+# --- Notifications: in-app always; SMS through an adapter; e-mail through Django's mail backends --
+SMS_BACKEND = env("SMS_BACKEND", "applications.messaging.LogSmsBackend")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@ybj.jiuquan.example")
+NOTIFY_SMS = env_bool("NOTIFY_SMS", True)
+NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
+# Work left in a state longer than this is picked up again by the `retry_stuck` job.
+STUCK_AFTER_MINUTES = env_int("STUCK_AFTER_MINUTES", 5)

@@ -8,13 +8,13 @@ os.environ.setdefault("DEMO_MODE", "true")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="osd-test-"))
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, env
+from .base import REST_FRAMEWORK, env, env_bool
 
 SECRET_KEY = "test-only-secret-that-is-long-enough-for-hs256"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run inline unless an integration test drives a real worker.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
@@ -32,3 +32,5 @@ STORAGES = {
 warnings.filterwarnings(
     "error", r"DateTimeField .* received a naive datetime", RuntimeWarning, r"django\.db\.models\.fields"
 )
+SMS_BACKEND = "applications.messaging.LocMemSmsBackend"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
 
+from config.jobs import beat_schedule_ensure
+
 
 class Command(BaseCommand):
     help = "Load the reference data (catalogue, hospitals, calendar) and, in demo mode, the demo data. Idempotent."
@@ -12,5 +14,7 @@ class Command(BaseCommand):
         call_command("import_catalogue", stdout=self.stdout)
         call_command("import_hospitals", stdout=self.stdout)
         call_command("load_calendar", stdout=self.stdout)
+        created = beat_schedule_ensure()
+        self.stdout.write(f"beat schedule: {len(created)} created" + (f" ({', '.join(created)})" if created else ""))
         if settings.DEMO_MODE and not options["no_demo"]:
             call_command("seed_demo", stdout=self.stdout)

@@ -1,0 +1,92 @@
+import datetime as dt
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from applications.models import Application, ApplicationEvent, ApplicationStatus
+from config.jobs import JOBS, beat_schedule_ensure
+from config.queueing import send_task_safely
+from tests.factories import ApplicationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def stuck(minutes=10, **kwargs):
+    application = ApplicationFactory(submitted=True, **kwargs)
+    Application.objects.filter(pk=application.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=minutes))
+    return application
+
+
+def test_retry_stuck_rechecks_unchecked_submissions():
+    application = stuck()
+    out = StringIO()
+    call_command("run_jobs", "retry_stuck", stdout=out)
+    assert "re-queued 1 checks" in out.getvalue()
+    application.refresh_from_db()
+    assert application.status != ApplicationStatus.SUBMITTED  # the (eager) check ran
+
+
+def test_retry_stuck_leaves_fresh_submissions_alone():
+    application = stuck(minutes=1)
+    call_command("run_jobs", "retry_stuck", stdout=StringIO())
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_running_the_sweeper_twice_checks_once():
+    application = stuck()
+    call_command("run_jobs", "retry_stuck", "--on", "2026-11-20", stdout=StringIO())
+    call_command("run_jobs", "retry_stuck", "--on", "2026-11-20", stdout=StringIO())
+    assert ApplicationEvent.objects.filter(application=application, from_status="submitted").count() == 1
+
+
+def test_run_jobs_refuses_unknown_job_and_bad_date():
+    with pytest.raises(CommandError, match="unknown job"):
+        call_command("run_jobs", "nope")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("run_jobs", "--on", "25/11/2026")
+
+
+def test_run_jobs_runs_every_job_by_default():
+    out = StringIO()
+    call_command("run_jobs", "--on", "2026-11-20", stdout=out)
+    assert [line.split(" ")[0] for line in out.getvalue().splitlines()] == list(JOBS)
+
+
+def test_beat_schedule_created_once_and_operator_changes_kept():
+    assert beat_schedule_ensure() == list(JOBS)
+    task = PeriodicTask.objects.get(name="job: retry_stuck")
+    task.enabled = False
+    task.save()
+    assert beat_schedule_ensure() == []
+    assert PeriodicTask.objects.get(name="job: retry_stuck").enabled is False
+
+
+def test_broker_outage_on_publish_is_logged_not_raised(caplog):
+    from kombu.exceptions import OperationalError
+
+    from applications.tasks import application_check_task
+
+    with mock.patch.object(application_check_task, "apply_async", side_effect=OperationalError("down")):
+        assert send_task_safely(application_check_task, "x") is False
+    assert "retry_stuck job will pick it up" in caplog.text
+
+
+def test_submit_succeeds_when_broker_is_down(django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    from applications.tasks import application_check_task
+    from tests.applications.conftest import bearer_client
+
+    application = ApplicationFactory()
+    client = bearer_client(application.applicant)
+    with mock.patch.object(application_check_task, "apply_async", side_effect=OperationalError("down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/api/v1/applications/{application.pk}/submit/")
+    assert response.status_code == 202
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED  # kept, for the sweeper
