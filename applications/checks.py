@@ -15,8 +15,10 @@ from django.conf import settings
 
 from applications.models import (
     MEDICAL_KINDS,
+    OPEN_STATUSES,
     Application,
     ApplicationKind,
+    ApplicationStatus,
     Document,
     DocumentKind,
     InsuredPerson,
@@ -44,10 +46,11 @@ def _problem(code: str, field: str, message: str) -> Problem:
 
 @dataclass(frozen=True)
 class _Evidence:
-    """Which document kinds count as valid evidence, and why the others do not."""
+    """Which document kinds count as valid evidence, and why the other documents do not."""
 
     valid_kinds: frozenset[str]
-    problems: list[Problem]
+    valid_documents: frozenset[object]
+    invalid: list[tuple[Document, list[Problem]]]
 
 
 def _medical_document_problems(document: Document, *, on: dt.date, max_age_days: int) -> list[Problem]:
@@ -80,18 +83,19 @@ def _medical_document_problems(document: Document, *, on: dt.date, max_age_days:
 
 
 def _evidence(documents: Iterable[Document], *, on: dt.date, max_age_days: int) -> _Evidence:
-    valid: set[str] = set()
-    problems: list[Problem] = []
+    valid_kinds: set[str] = set()
+    valid_documents: set[object] = set()
+    invalid: list[tuple[Document, list[Problem]]] = []
     for document in documents:
-        if document.kind not in MEDICAL_KINDS:
-            valid.add(document.kind)
-            continue
-        document_problems = _medical_document_problems(document, on=on, max_age_days=max_age_days)
+        document_problems = []
+        if document.kind in MEDICAL_KINDS:
+            document_problems = _medical_document_problems(document, on=on, max_age_days=max_age_days)
         if document_problems:
-            problems.extend(document_problems)
+            invalid.append((document, document_problems))
         else:
-            valid.add(document.kind)
-    return _Evidence(frozenset(valid), problems)
+            valid_kinds.add(document.kind)
+            valid_documents.add(document.pk)
+    return _Evidence(frozenset(valid_kinds), frozenset(valid_documents), invalid)
 
 
 def _unmet_kinds(tree: object, kinds: frozenset[str]) -> set[str]:
@@ -165,33 +169,24 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
             problems.append(_problem("document_missing", f"documents.{kind}", f"缺少“{_label(kind)}”。"))
 
     # 2. The disease's evidence, counting only recent documents from level-2+ institutions.
-    evidence = _evidence(documents, on=on, max_age_days=disease.record_max_age_days)
-    problems.extend(evidence.problems)
-    tree = disease.evidence
-    if application.kind == ApplicationKind.ANNUAL_REVIEW:
-        tree = disease.reexam_evidence
-    if tree:
-        problems.extend(evidence_missing(tree, evidence.valid_kinds))
-
     # 3. The designated-hospital appraisal where the disease requires one.
+    # Why a medical document does not count is told only where it was needed: an extra old report
+    # next to a valid one does not make a complete application incomplete (行政许可法 art. 32).
+    evidence = _evidence(documents, on=on, max_age_days=disease.record_max_age_days)
+    tree = disease.reexam_evidence if application.kind == ApplicationKind.ANNUAL_REVIEW else disease.evidence
+    explain: set[object] = set()
+    missing: list[Problem] = []
+    if tree:
+        needed = _unmet_kinds(tree, evidence.valid_kinds) - evidence.valid_kinds
+        explain |= {document.pk for document, _ in evidence.invalid if document.kind in needed}
+        missing = evidence_missing(tree, evidence.valid_kinds)
+    appraisal: list[Problem] = []
     if disease.requires_hospital_appraisal and application.kind != ApplicationKind.ANNUAL_REVIEW:
-        appraisals = [d for d in documents if d.kind == DocumentKind.HOSPITAL_APPRAISAL]
-        if not appraisals:
-            problems.append(
-                _problem(
-                    "appraisal_missing",
-                    f"documents.{DocumentKind.HOSPITAL_APPRAISAL}",
-                    f"“{disease.name}”须提供定点医疗机构出具的鉴定意见。",
-                )
-            )
-        elif not any(d.hospital is not None and d.hospital.can_appraise for d in appraisals):
-            problems.append(
-                _problem(
-                    "appraisal_hospital_not_designated",
-                    f"documents.{DocumentKind.HOSPITAL_APPRAISAL}",
-                    "鉴定意见须由具备鉴定资格的定点医疗机构出具。",
-                )
-            )
+        appraisal, appraisal_explain = _appraisal_problems(application, documents, evidence)
+        explain |= appraisal_explain
+    problems.extend(p for document, found in evidence.invalid if document.pk in explain for p in found)
+    problems.extend(missing)
+    problems.extend(appraisal)
 
     # 4. The diagnosis itself.
     hospital = application.diagnosing_hospital
@@ -212,6 +207,28 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
     # 6. One open application or live certification per person and disease.
     problems.extend(_duplicate_problems(application))
     return problems
+
+
+def _appraisal_problems(
+    application: Application, documents: list[Document], evidence: _Evidence
+) -> tuple[list[Problem], set[object]]:
+    """The appraisal's own problems, and the appraisal documents whose defects must be told.
+
+    It counts when one appraisal is a valid medical document from a hospital that may appraise."""
+    field = f"documents.{DocumentKind.HOSPITAL_APPRAISAL}"
+    appraisals = [d for d in documents if d.kind == DocumentKind.HOSPITAL_APPRAISAL]
+    if not appraisals:
+        message = f"“{application.disease.name}”须提供定点医疗机构出具的鉴定意见。"
+        return [_problem("appraisal_missing", field, message)], set()
+    from_appraising = [d for d in appraisals if d.hospital is not None and d.hospital.can_appraise]
+    if any(d.pk in evidence.valid_documents for d in from_appraising):
+        return [], set()
+    problems = []
+    if not from_appraising:
+        problems.append(
+            _problem("appraisal_hospital_not_designated", field, "鉴定意见须由具备鉴定资格的定点医疗机构出具。")
+        )
+    return problems, {d.pk for d in appraisals}
 
 
 def _insurance_problems(application: Application) -> list[Problem]:
@@ -235,18 +252,23 @@ def _insurance_problems(application: Application) -> list[Problem]:
 
 
 def _duplicate_problems(application: Application) -> list[Problem]:
-    from applications.models import OPEN_STATUSES
-
     if application.kind == ApplicationKind.ANNUAL_REVIEW:
         return []
-    other_open = (
-        Application.objects.filter(
-            applicant=application.applicant, disease=application.disease, status__in=OPEN_STATUSES
-        )
-        .exclude(pk=application.pk)
-        .exclude(kind=ApplicationKind.ANNUAL_REVIEW)
-        .exists()
+    same = Application.objects.filter(applicant=application.applicant, disease=application.disease).exclude(
+        kind=ApplicationKind.ANNUAL_REVIEW
     )
-    if other_open:
+    # The partial unique constraint already refuses a second open application; kept as a guard.
+    if same.filter(status__in=OPEN_STATUSES).exclude(pk=application.pk).exists():
         return [_problem("duplicate_open_application", "disease_code", "您已有该病种正在办理的申请。")]
+    # A live certification is an application whose benefit took effect (there is no certificate
+    # table yet; when there is, ask it for active/review_due instead, so a lapsed one allows a new
+    # application).
+    if same.filter(status=ApplicationStatus.EFFECTIVE).exclude(pk=application.pk).exists():
+        return [
+            _problem(
+                "duplicate_certification",
+                "disease_code",
+                "您已享受该病种门诊慢特病待遇，无需重复申请。",
+            )
+        ]
     return []

@@ -185,6 +185,11 @@ class Application(models.Model):
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
     review_deadline = models.DateField("评审截止日期", null=True, blank=True)
+    review_round = models.PositiveSmallIntegerField("评审轮次", default=0)
+    officer_decision_needed = models.BooleanField(
+        "待经办人员裁决", default=False, help_text="专家意见分歧且无其他专家可复核，或无可分派专家"
+    )
+    overdue_since = models.DateField("超期日期", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -34,8 +34,7 @@ def document_get(*, application: Application, document_id: object) -> Document:
 def document_for_reader(*, user: User, application_id: object, document_id: object) -> tuple[Document, str]:
     """A document whose bytes the caller may read, with the caller's role; 404 for anyone else.
 
-    Readers: the owner, or an officer holding the view permission. (Assigned experts join here
-    with the review workflow.)"""
+    Readers: the owner, an officer holding the view permission, an expert the case is assigned to."""
     document = get_object_or_404(
         Document.objects.select_related("application"), application_id=application_id, pk=document_id
     )
@@ -43,6 +42,10 @@ def document_for_reader(*, user: User, application_id: object, document_id: obje
         return document, "owner"
     if user.is_active and user.is_staff and user.has_perm("applications.view_document"):
         return document, "officer"
+    from reviews.selectors import expert_can_read
+
+    if user.is_active and expert_can_read(user=user, application_id=application_id):
+        return document, "expert"
     raise Http404
 
 

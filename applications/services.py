@@ -304,7 +304,7 @@ def application_check(*, application_id: object, on: dt.date | None = None) -> A
     review clock starts) or send it back with every problem at once. Safe to run twice: anything
     not `submitted` any more is left alone."""
     from applications.checks import application_problems
-    from reviews.calendar import working_days_add
+    from reviews.services import review_accept
 
     application = (
         Application.objects.select_for_update(of=("self",))
@@ -342,9 +342,8 @@ def application_check(*, application_id: object, on: dt.date | None = None) -> A
         application=application, to=ApplicationStatus.UNDER_REVIEW, actor=None, reason="材料齐全，予以受理"
     )
     application.problems = []
-    application.accepted_at = timezone.now()
-    application.review_deadline = working_days_add(start=today, days=settings.REVIEW_WORKING_DAYS).deadline
-    application.save(update_fields=["status", "problems", "accepted_at", "review_deadline", "updated_at"])
+    application.save(update_fields=["status", "problems", "updated_at"])
+    review_accept(application=application, on=today)
     notification_send(
         user=application.applicant,
         application=application,

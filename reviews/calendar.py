@@ -323,3 +323,28 @@ def calendar_provisional_years(*, years: Iterable[int]) -> list[int]:
     wanted = sorted(set(years))
     official = set(CalendarYear.objects.filter(year__in=wanted, is_official=True).values_list("year", flat=True))
     return [year for year in wanted if year not in official]
+
+
+def working_days_left_many(*, today: datetime.date, deadlines: Iterable[datetime.date]) -> dict[datetime.date, int]:
+    """Working days from `today` to each deadline (negative once overdue), with one calendar load
+    whatever the number of deadlines: for queues and admin lists."""
+    wanted = sorted(set(deadlines))
+    if not wanted:
+        return {}
+    first, last = min(wanted[0], today), max(wanted[-1], today)
+    window = _Window()
+    window.load(first=first, last=last)
+    off = {day for day, (working, _) in window.exceptions.items() if not working}
+    extra = {day for day, (working, _) in window.exceptions.items() if working and day.weekday() >= 5}
+
+    def count(start: datetime.date, end: datetime.date) -> int:
+        total = _weekdays_through(end) - _weekdays_through(start)
+        total -= sum(1 for day in off if start < day <= end and day.weekday() < 5)
+        total += sum(1 for day in extra if start < day <= end)
+        return total
+
+    return {deadline: count(today, deadline) if deadline >= today else -count(deadline, today) for deadline in wanted}
+
+
+def working_days_left(*, today: datetime.date, deadline: datetime.date) -> int:
+    return working_days_left_many(today=today, deadlines=[deadline])[deadline]

@@ -83,3 +83,102 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.name or self.get_kind_display()}"
+
+
+# --- Expert review ---------------------------------------------------------------------------------
+
+
+class ExpertProfile(models.Model):
+    """A medical expert (评审专家): which disease categories they review and how many open cases they take."""
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="expert_profile", verbose_name="账户"
+    )
+    specialties = models.ManyToManyField(
+        "applications.DiseaseCategory", related_name="experts", verbose_name="擅长病种类别"
+    )
+    is_active = models.BooleanField("在岗", default=True)
+    capacity = models.PositiveSmallIntegerField("同时评审上限", default=30)
+
+    class Meta:
+        verbose_name = "评审专家"
+        verbose_name_plural = "评审专家"
+
+    def __str__(self) -> str:
+        return self.user.name or self.user.username
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "通过"
+    REJECT = "reject", "不通过"
+    REQUEST_SUPPLEMENT = "request_supplement", "补充材料"
+
+
+class AssignmentRole(models.TextChoices):
+    PANEL = "panel", "评审组成员"
+    ESCALATION = "escalation", "意见分歧复核专家"
+
+
+class ReviewAssignment(models.Model):
+    """One expert's part in one round of review of an application, and their opinion once given.
+
+    A round is the panel's work between acceptance (or re-acceptance after a supplement, an appeal,
+    an upheld objection) and the outcome. Opinions of a round stay blind until all are in.
+    """
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="assignments", verbose_name="申请"
+    )
+    expert = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="review_assignments", verbose_name="专家"
+    )
+    round = models.PositiveSmallIntegerField("评审轮次", default=1)
+    role = models.CharField("角色", max_length=12, choices=AssignmentRole.choices, default=AssignmentRole.PANEL)
+    is_active = models.BooleanField("有效", default=True, help_text="改派后原分派失效")
+    assigned_at = models.DateTimeField("分派时间", auto_now_add=True)
+    assigned_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="分派人"
+    )
+    decision = models.CharField("意见", max_length=20, choices=Decision.choices, blank=True)
+    reason = models.TextField("理由", blank=True)
+    decided_at = models.DateTimeField("提交意见时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "round", "assigned_at"]
+        verbose_name = "评审分派"
+        verbose_name_plural = "评审分派"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "round", "expert"],
+                condition=models.Q(is_active=True),
+                name="one_active_assignment_per_expert_round",
+            )
+        ]
+        indexes = [models.Index(fields=["expert", "is_active", "decided_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.application} 第{self.round}轮 {self.expert}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.is_active and not self.decision
+
+
+class ClockSuspension(models.Model):
+    """The review clock stopped while the case waits for the applicant's supplement (补正)."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="clock_suspensions", verbose_name="申请"
+    )
+    started_on = models.DateField("停止计时日期")
+    ended_on = models.DateField("恢复计时日期", null=True, blank=True)
+    working_days = models.PositiveSmallIntegerField("暂停工作日数", default=0)
+    reason = models.TextField("原因", blank=True)
+
+    class Meta:
+        ordering = ["application", "started_on", "id"]
+        verbose_name = "评审计时暂停"
+        verbose_name_plural = "评审计时暂停"
+
+    def __str__(self) -> str:
+        return f"{self.started_on} → {self.ended_on or '…'} ({self.working_days}个工作日)"

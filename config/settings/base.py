@@ -270,6 +270,10 @@ LOGGING = {
     "loggers": {"django.request": {"level": "WARNING"}},
 }
 REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 20)
+REVIEW_PANEL_SIZE = env_int("REVIEW_PANEL_SIZE", 2)
+REVIEW_PANEL_SIZE_ANNUAL = env_int("REVIEW_PANEL_SIZE_ANNUAL", 1)
+# The SLA sweep reminds experts when this many working days are left.
+REVIEW_REMIND_WORKING_DAYS_LEFT = env_int("REVIEW_REMIND_WORKING_DAYS_LEFT", 5)
 
 # --- Notifications: in-app always; SMS through an adapter; e-mail through Django's mail backends --
 SMS_BACKEND = env("SMS_BACKEND", "applications.messaging.LogSmsBackend")
