@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 # name → (dotted path of `fn(*, on: date) -> str`, default schedule: ("every", minutes) or ("daily", "HH:MM"))
 JOBS: dict[str, tuple[str, tuple[str, object]]] = {
     "retry_stuck": ("applications.jobs.retry_stuck", ("every", 2)),
+    "sla_sweep": ("reviews.jobs.sla_sweep", ("daily", "08:00")),
 }
 
 

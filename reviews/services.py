@@ -149,7 +149,7 @@ def review_start_round(
     ]
     if len(assignments) < size:
         application.officer_decision_needed = True
-        _notify_officers(
+        notify_officers(
             application=application,
             kind="unassigned",
             title=f"申请{application.reference}缺少可分派的评审专家",
@@ -343,7 +343,7 @@ def _escalate_split(*, application: Application, panel: list[ReviewAssignment]) 
         return
     application.officer_decision_needed = True
     application.save(update_fields=["officer_decision_needed", "updated_at"])
-    _notify_officers(
+    notify_officers(
         application=application,
         kind="split",
         title=f"申请{application.reference}专家意见分歧，待裁决",
@@ -413,7 +413,7 @@ def _apply_outcome(
         )
 
 
-def _notify_officers(*, application: Application, kind: str, title: str, body: str, dedupe_key: str) -> None:
+def notify_officers(*, application: Application, kind: str, title: str, body: str, dedupe_key: str) -> None:
     from applications.roles import OFFICERS
 
     for officer in User.objects.filter(groups__name=OFFICERS, is_active=True):

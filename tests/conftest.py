@@ -6,18 +6,36 @@ so a green run cannot come from tests that were silently skipped.
 """
 
 import os
+from urllib.parse import urlsplit
 
 import pytest
 
 # marker -> environment variables that must be set for tests carrying that marker to run
 SERVICE_MARKERS: dict[str, tuple[str, ...]] = {
     "s3": ("AWS_S3_ENDPOINT_URL",),
+    "integration": ("DATABASE_URL", "REDIS_URL"),
 }
+# variable -> URL schemes it must have (the default SQLite database cannot be shared with a worker)
+URL_SCHEMES: dict[str, tuple[str, ...]] = {
+    "DATABASE_URL": ("postgres", "postgresql", "pgsql"),
+    "REDIS_URL": ("redis", "rediss"),
+}
+
+
+def _unmet(name: str) -> str | None:
+    """Why the variable does not point at the service, or None if it does."""
+    value = os.environ.get(name)
+    if not value:
+        return name
+    schemes = URL_SCHEMES.get(name)
+    if schemes and urlsplit(value).scheme not in schemes:
+        return f"{name} ({'/'.join(schemes)} URL)"
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
     for marker, variables in SERVICE_MARKERS.items():
-        missing = [name for name in variables if not os.environ.get(name)]
+        missing = [reason for name in variables if (reason := _unmet(name))]
         marked = [item for item in items if item.get_closest_marker(marker)]
         if not missing or not marked:
             continue

@@ -491,7 +491,8 @@ def at(day: dt.date, hour: int = 10):
     return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
 
 
-def test_complete_application_is_accepted_and_the_clock_starts(official_calendar):  # noqa: F811
+@pytest.mark.usefixtures("official_calendar")
+def test_complete_application_is_accepted_and_the_clock_starts():
     app = application()
     with at(ON):
         application_check(application_id=app.pk, on=ON)
@@ -504,7 +505,8 @@ def test_complete_application_is_accepted_and_the_clock_starts(official_calendar
     assert (event.from_status, event.to_status, event.actor_label) == ("submitted", "under_review", "系统")
 
 
-def test_check_without_on_uses_today(official_calendar):  # noqa: F811
+@pytest.mark.usefixtures("official_calendar")
+def test_check_without_on_uses_today():
     app = application()
     with at(ON):
         application_check(application_id=app.pk)
@@ -536,7 +538,8 @@ def test_every_rule_broken_sends_back_every_problem_in_one_event():
     assert codes(app.events.get().data["problems"]) == [code for code, _ in EVERY_RULE_BROKEN]
 
 
-def test_check_run_twice_changes_nothing_the_second_time(official_calendar):  # noqa: F811
+@pytest.mark.usefixtures("official_calendar")
+def test_check_run_twice_changes_nothing_the_second_time():
     app = application()
     with at(ON):
         application_check(application_id=app.pk, on=ON)

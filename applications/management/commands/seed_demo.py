@@ -7,7 +7,9 @@ from django.db import transaction
 
 from accounts.models import User
 from applications.catalogue import insured_import
+from applications.models import DiseaseCategory
 from applications.roles import EXPERTS, OFFICERS
+from reviews.models import ExpertProfile
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo mode only, documented in the README
 DEMO_INSURED = Path(settings.BASE_DIR) / "applications" / "data" / "insured_demo.csv"
@@ -40,3 +42,7 @@ class Command(BaseCommand):
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
             self.stdout.write(f"{'created' if created else 'kept'} demo account {username}")
+            if group_name == EXPERTS:
+                # The demo experts cover every category so that any demo application finds a panel.
+                profile, _ = ExpertProfile.objects.get_or_create(user=user)
+                profile.specialties.set(DiseaseCategory.objects.all())
