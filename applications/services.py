@@ -125,6 +125,18 @@ def application_create(
             "您已有该病种正在办理的申请，请勿重复申请。", code="duplicate_open_application", field="disease_code"
         )
 
+    if (
+        kind == ApplicationKind.NEW
+        and Application.objects.filter(applicant=applicant, disease=disease, status=ApplicationStatus.EFFECTIVE)
+        .exclude(kind=ApplicationKind.ANNUAL_REVIEW)
+        .exists()
+    ):
+        raise Conflict(
+            "您已享受该病种待遇，无需重复申请；病情变化请提交变更申请。",
+            code="duplicate_certification",
+            field="disease_code",
+        )
+
     application = Application(
         reference=_new_reference(),
         applicant=applicant,

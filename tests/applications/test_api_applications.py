@@ -190,3 +190,14 @@ def test_withdraw_records_reason(client, draft):
 def test_staff_account_without_ownership_cannot_read_application(draft):
     officer = UserFactory(is_staff=True)
     assert bearer_client(officer).get(f"{LIST}{draft['id']}/").status_code == 404
+
+
+def test_new_application_refused_while_benefit_for_disease_is_effective(client, applicant, disease, hospital):
+    ApplicationFactory(applicant=applicant, disease=disease, status=ApplicationStatus.EFFECTIVE)
+    response = client.post(
+        LIST,
+        {"disease_code": disease.code, "diagnosis_date": "2026-06-01", "diagnosing_hospital": hospital.code},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert errors_by_field(response)["disease_code"]["code"] == "duplicate_certification"

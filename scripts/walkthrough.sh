@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The README's curl walk-through as one script, against a running `make run` (demo mode):
+# register → token → catalogue → draft → some uploads → submit → every problem at once →
+# supplement → resubmit → accepted with the review deadline → both demo experts approve.
+# Usage: bash scripts/walkthrough.sh [BASE_URL]     (default http://127.0.0.1:8000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BASE="${1:-http://127.0.0.1:${PORT:-8000}}"
+API="$BASE/api/v1"
+S=docs/samples
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+say() { printf '\n== %s\n' "$*"; }
+
+# A demo insured person (applications/data/insured_demo.csv), so the insurance check passes.
+ID_NUMBER=620902196508220245
+USER="walk$(date +%s)"
+
+say "1. register"
+curl -sf -X POST "$API/auth/register/" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$USER\",\"password\":\"Jiuquan-2026!\",\"name\":\"李秀兰\",\"id_number\":\"$ID_NUMBER\",\"phone\":\"13909370001\"}" \
+  || { echo "(already registered: this ID number has an account; log in with it instead)"; }
+say "2. token"
+TOKEN=$(curl -sf -X POST "$API/auth/token/" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$USER\",\"password\":\"Jiuquan-2026!\"}" | json 'd["access"]')
+AUTH="Authorization: Bearer $TOKEN"
+
+say "3. catalogue: diabetes and level-3 hospitals"
+curl -sf "$API/diseases/" | json '[x for x in d if x["code"]=="M01600"][0]'
+HOSPITAL=$(curl -sf "$API/hospitals/?level=3&region_code=620902" | json 'd[0]["code"]')
+echo "diagnosing hospital: $HOSPITAL"
+
+say "4. draft"
+APP=$(curl -sf -X POST "$API/applications/" -H "$AUTH" -H 'Content-Type: application/json' \
+  -d "{\"disease_code\":\"M01600\",\"diagnosis_date\":\"$(date -d '-60 days' +%F)\",\"diagnosing_hospital\":\"$HOSPITAL\"}" \
+  | json 'd["id"]')
+echo "application $APP"
+
+upload() { # kind file [issued_on hospital]
+  local extra=()
+  [ $# -ge 3 ] && extra=(-F "issued_on=$3" -F "hospital=$4")
+  curl -sf -X POST "$API/applications/$APP/documents/" -H "$AUTH" -F "kind=$1" -F "file=@$2" "${extra[@]}" \
+    | json 'd["kind"] + " " + d["original_name"] + " " + d["content_type"]'
+}
+say "5. upload only some documents"
+upload id_card_front $S/id_front.jpg
+upload diagnosis_certificate $S/diagnosis_certificate.pdf "$(date -d '-60 days' +%F)" "$HOSPITAL"
+
+say "6. submit (202), then the check lists every problem at once"
+curl -sf -X POST "$API/applications/$APP/submit/" -H "$AUTH" -H "Idempotency-Key: $APP-1" | json 'd["status"]'
+for _ in $(seq 30); do
+  STATUS=$(curl -sf "$API/applications/$APP/" -H "$AUTH" | json 'd["status"]')
+  [ "$STATUS" != submitted ] && break; sleep 1
+done
+curl -sf "$API/applications/$APP/" -H "$AUTH" | json '"\n".join(p["code"]+": "+p["message"] for p in d["problems"])'
+
+say "7. supplement and resubmit"
+upload id_card_back $S/id_back.jpg
+upload insurance_card $S/insurance_card.png
+upload application_form $S/application_form.pdf
+upload medical_record $S/medical_record.pdf "$(date -d '-30 days' +%F)" "$HOSPITAL"
+upload exam_report $S/exam_report.pdf "$(date -d '-20 days' +%F)" "$HOSPITAL"
+curl -sf -X POST "$API/applications/$APP/submit/" -H "$AUTH" -H "Idempotency-Key: $APP-2" | json 'd["status"]'
+for _ in $(seq 30); do
+  STATUS=$(curl -sf "$API/applications/$APP/" -H "$AUTH" | json 'd["status"]')
+  [ "$STATUS" != submitted ] && break; sleep 1
+done
+curl -sf "$API/applications/$APP/" -H "$AUTH" \
+  | json '"status=%s accepted_at=%s review_deadline=%s" % (d["status"], d["accepted_at"], d["review_deadline"])'
+DEADLINE_FROM=$(date +%F)
+curl -sf "$API/calendar/deadline/?from=$DEADLINE_FROM&working_days=20" | json 'd["deadline"], d["provisional"], len(d["skipped"])'
+
+say "8. both demo experts approve through the reviewer API"
+for EXPERT in expert1 expert2; do
+  ETOKEN=$(curl -sf -X POST "$API/auth/token/" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$EXPERT\",\"password\":\"demo-pass-123\"}" | json 'd["access"]')
+  REVIEW=$(curl -sf "$API/reviews/" -H "Authorization: Bearer $ETOKEN" \
+    | json "[r['id'] for r in d['results'] if r['application']=='$APP'][0]")
+  curl -sf -X POST "$API/reviews/$REVIEW/decision/" -H "Authorization: Bearer $ETOKEN" \
+    -H 'Content-Type: application/json' -d '{"decision":"approve"}' >/dev/null
+  echo "$EXPERT approved (review $REVIEW)"
+done
+
+say "9. status, events and notifications"
+curl -sf "$API/applications/$APP/" -H "$AUTH" | json '"\n".join("%s %s→%s %s" % (e["actor"], e["from"], e["to"], e["reason"]) for e in d["events"])'
+curl -sf "$API/notifications/" -H "$AUTH" | json '"\n".join(n["title"] for n in d["results"])'
