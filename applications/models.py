@@ -186,6 +186,8 @@ class Application(models.Model):
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
     review_deadline = models.DateField("评审截止日期", null=True, blank=True)
     review_round = models.PositiveSmallIntegerField("评审轮次", default=0)
+    # The day the review clock (re)started: acceptance, or an appeal / upheld objection.
+    review_clock_start = models.DateField("评审计时起算日", null=True, blank=True)
     officer_decision_needed = models.BooleanField(
         "待经办人员裁决", default=False, help_text="专家意见分歧且无其他专家可复核，或无可分派专家"
     )
@@ -378,3 +380,50 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CertificationStatus(models.TextChoices):
+    ACTIVE = "active", "有效"
+    REVIEW_DUE = "review_due", "待年度复核"
+    LAPSED = "lapsed", "已失效（未复核）"
+    REVOKED = "revoked", "已撤销"
+
+
+LIVE_CERTIFICATION_STATUSES = [CertificationStatus.ACTIVE, CertificationStatus.REVIEW_DUE]
+
+
+class Certification(models.Model):
+    """The benefit right of one person for one disease, with its electronic certificate (电子凭证)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Printed on the certificate and checked by anyone online: random, 100 bits.
+    code = models.CharField("核验码", max_length=24, unique=True)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certifications", verbose_name="持证人"
+    )
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="certification", verbose_name="认定申请"
+    )
+    disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="+", verbose_name="病种")
+    insurance_type = models.CharField("参保类型", max_length=10, choices=InsuranceType.choices)
+    status = models.CharField(
+        "状态", max_length=12, choices=CertificationStatus.choices, default=CertificationStatus.ACTIVE, db_index=True
+    )
+    effective_on = models.DateField("认定生效日期")
+    benefit_start_date = models.DateField("待遇起始日期")
+    valid_until = models.DateField("有效期至")
+    next_review_due = models.DateField("下次复核日期", db_index=True)
+    reimbursement_ratio = models.DecimalField("报销比例", max_digits=4, decimal_places=2)
+    annual_limit = models.PositiveIntegerField("年度支付限额(元)")
+    status_reason = models.TextField("状态说明", blank=True)
+    issued_at = models.DateTimeField("发证时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = "待遇认定（电子凭证）"
+        verbose_name_plural = "待遇认定（电子凭证）"
+        indexes = [models.Index(fields=["status", "next_review_due"])]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,12 +11,15 @@ from applications.models import (
     Application,
     ApplicationEvent,
     ApplicationKind,
+    ApplicationStatus,
     Disease,
     Document,
     DocumentKind,
     Hospital,
     Notification,
 )
+from reviews.calendar import working_days_left
+from reviews.services import review_deadline_explain
 
 # --- catalogue ------------------------------------------------------------------------------------
 
@@ -134,6 +138,16 @@ class DocumentOutput(serializers.ModelSerializer):
         return reverse("application-document-file", kwargs={"pk": obj.application_id, "document_id": obj.pk})
 
 
+class DeadlineExplanationOutput(serializers.Serializer):
+    """How the review deadline was computed (reviews.services.review_deadline_explain)."""
+
+    accepted_on = serializers.DateField(help_text="受理日（评审计时起算日，本身不计）")
+    working_days = serializers.IntegerField(help_text="评审时限（工作日）")
+    suspended_working_days = serializers.IntegerField(help_text="等待补正材料暂停计时的工作日数，期限相应顺延")
+    deadline = serializers.DateField(help_text="受理日之后第 working_days + suspended_working_days 个工作日")
+    provisional = serializers.BooleanField(help_text="为 true 时，所跨年份的国务院节假日安排尚未录入，结果为临时推算")
+
+
 class AgentOutput(serializers.Serializer):
     name = serializers.CharField()
     id_number = serializers.CharField()
@@ -148,6 +162,8 @@ class ApplicationOutput(serializers.ModelSerializer):
     documents = DocumentOutput(many=True)
     events = EventOutput(many=True)
     certificate = serializers.SerializerMethodField()
+    working_days_left = serializers.SerializerMethodField()
+    deadline_explanation = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -166,6 +182,8 @@ class ApplicationOutput(serializers.ModelSerializer):
             "submitted_at",
             "accepted_at",
             "review_deadline",
+            "working_days_left",
+            "deadline_explanation",
             "events",
             "certificate",
             "created_at",
@@ -191,6 +209,22 @@ class ApplicationOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="电子凭证链接（生效后）"))
     def get_certificate(self, obj: Application) -> str | None:
         return None
+
+    # Detail only (ApplicationListOutput leaves these out): each costs a calendar load.
+    @extend_schema_field(
+        serializers.IntegerField(
+            allow_null=True, help_text="距评审截止日期的工作日数（负数为已超期）；仅在专家评审中（under_review）给出"
+        )
+    )
+    def get_working_days_left(self, obj: Application) -> int | None:
+        if obj.status != ApplicationStatus.UNDER_REVIEW or obj.review_deadline is None:
+            return None
+        return working_days_left(today=timezone.localdate(), deadline=obj.review_deadline)
+
+    @extend_schema_field(DeadlineExplanationOutput(allow_null=True, help_text="评审截止日期的计算方法；受理前为 null"))
+    def get_deadline_explanation(self, obj: Application) -> dict | None:
+        explanation = review_deadline_explain(application=obj)
+        return None if explanation is None else DeadlineExplanationOutput(explanation).data
 
 
 class ApplicationListOutput(ApplicationOutput):

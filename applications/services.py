@@ -282,7 +282,9 @@ def application_submit(*, application: Application, user: User) -> Application:
         actor=user,
         reason="提交申请" if application.submitted_at is None else "补正后重新提交",
     )
-    application.submitted_at = timezone.now()
+    if application.submitted_at is None:
+        # The application date (for the benefit start rule) is the first submission, not a resubmission.
+        application.submitted_at = timezone.now()
     application.save(update_fields=["status", "submitted_at", "updated_at"])
     _queue_check(application)
     return application

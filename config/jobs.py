@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 JOBS: dict[str, tuple[str, tuple[str, object]]] = {
     "retry_stuck": ("applications.jobs.retry_stuck", ("every", 2)),
     "sla_sweep": ("reviews.jobs.sla_sweep", ("daily", "08:00")),
+    "announcements": ("reviews.announcements.announcements_daily", ("daily", "08:30")),
 }
 
 

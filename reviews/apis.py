@@ -2,13 +2,23 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reviews.calendar import MAX_WORKING_DAYS, working_days_add
+from reviews.models import ReviewAssignment
+from reviews.selectors import assignment_get, assignment_list, opinions_visible_to, working_days_left_for
+from reviews.serializers import (
+    ReviewCaseOutput,
+    ReviewDecisionInput,
+    ReviewQueueItemOutput,
+    ReviewQueueQuery,
+)
+from reviews.services import review_deadline_explain, review_decide
 
 PROBLEM = OpenApiResponse(description="Problem (统一错误格式)")
 
@@ -102,3 +112,107 @@ class CalendarDeadlineApi(APIView):
                 }
             ).data
         )
+
+
+# --- Reviewer API (评审专家) ------------------------------------------------------------------------
+
+
+class IsExpert(permissions.BasePermission):
+    """A signed-in user with an expert profile; what they may see is then scoped by the selectors."""
+
+    message = "仅评审专家可以使用评审接口。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and hasattr(user, "expert_profile"))
+
+
+def _case_data(assignment: ReviewAssignment) -> dict:
+    application = assignment.application
+    today = timezone.localdate()
+    # The selector also returns later rounds' opinions when the caller reads back an earlier round
+    # of theirs; keep them out until the caller's own current assignment is decided (blind review).
+    others = [o for o in opinions_visible_to(assignment=assignment) if o.round <= assignment.round]
+    return ReviewCaseOutput(
+        assignment,
+        context={
+            "today": today,
+            "working_days_left": working_days_left_for(applications=[application], today=today),
+            "deadline_explanation": review_deadline_explain(application=application),
+            "other_opinions": others,
+        },
+    ).data
+
+
+class ReviewListApi(generics.GenericAPIView):
+    """The caller's review queue."""
+
+    permission_classes = [IsExpert]
+    serializer_class = ReviewQueueItemOutput
+    queryset = ReviewAssignment.objects.none()  # for the schema's model only; rows come from the selector
+
+    @extend_schema(
+        parameters=[ReviewQueueQuery],
+        responses={200: ReviewQueueItemOutput(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
+        summary="我的评审案件",
+        description=(
+            "默认列出分派给我、尚未提交意见的评审中案件，截止日期最近的在前；`state=decided` 列出我已提交意见的案件。"
+            "`working_days_left` 按工作日历计算（法定节假日不计、调休上班日计入）。"
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = ReviewQueueQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data["state"] == "decided":
+            queryset = assignment_list(expert=request.user, pending_only=False).exclude(decision="")
+            queryset = queryset.order_by("-decided_at", "-id")
+        else:
+            queryset = assignment_list(expert=request.user)
+        page = self.paginate_queryset(queryset)
+        assert page is not None  # the project sets a default pagination class
+        today = timezone.localdate()
+        context = {
+            "today": today,
+            "working_days_left": working_days_left_for(applications=[a.application for a in page], today=today),
+        }
+        return self.get_paginated_response(ReviewQueueItemOutput(page, many=True, context=context).data)
+
+
+class ReviewDetailApi(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        responses={200: ReviewCaseOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        summary="评审案件详情",
+        description=(
+            "案件材料（`file_url` 指向记录访问日志的下载接口）、完整性检查结果、评审期限及其计算方法、我的意见。"
+            "本轮其他专家的意见在本轮评审组全部提交前不显示（盲审）。不是分派给我的案件返回 404。"
+        ),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_case_data(assignment_get(expert=request.user, assignment_id=pk)))
+
+
+class ReviewDecisionApi(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        request=ReviewDecisionInput,
+        responses={200: ReviewCaseOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        summary="提交评审意见",
+        description=(
+            "每个分派只能提交一次意见；重复或同时提交的第二个请求返回 409，不作任何更改。"
+            "`reject`、`request_supplement` 必须填写 `reason`。本轮意见全部提交后自动得出评审结论。"
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = assignment_get(expert=request.user, assignment_id=pk)
+        data = ReviewDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        review_decide(
+            assignment_id=assignment.pk,
+            expert=request.user,
+            decision=data.validated_data["decision"],
+            reason=data.validated_data.get("reason", ""),
+        )
+        return Response(_case_data(assignment_get(expert=request.user, assignment_id=pk)))

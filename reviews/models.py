@@ -182,3 +182,85 @@ class ClockSuspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_on} → {self.ended_on or '…'} ({self.working_days}个工作日)"
+
+
+# --- Public announcement (公示) and objections ------------------------------------------------------
+
+
+class AnnouncementBatch(models.Model):
+    """The approved applicants of one region published on one day for public supervision."""
+
+    region_code = models.CharField("统筹区代码", max_length=6)
+    region_name = models.CharField("统筹区", max_length=50)
+    published_on = models.DateField("公示日期")
+    ends_on = models.DateField("公示截止日期")
+    closed_at = models.DateTimeField("公示结束处理时间", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_on", "region_code"]
+        verbose_name = "公示批次"
+        verbose_name_plural = "公示批次"
+        constraints = [models.UniqueConstraint(fields=["region_code", "published_on"], name="one_batch_per_region_day")]
+
+    def __str__(self) -> str:
+        return f"{self.region_name} {self.published_on:%Y-%m-%d} 公示"
+
+
+class EntryStatus(models.TextChoices):
+    LISTED = "listed", "公示中"
+    HELD = "held", "有异议待处理"
+    WITHDRAWN = "withdrawn", "异议成立，退回评审"
+    EFFECTIVE = "effective", "已生效"
+
+
+class AnnouncementEntry(models.Model):
+    """One de-identified line of a batch. Only masked data is stored here: it is what the public sees."""
+
+    batch = models.ForeignKey(AnnouncementBatch, on_delete=models.PROTECT, related_name="entries")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="announcement_entries"
+    )
+    masked_name = models.CharField("姓名", max_length=20)
+    masked_id_number = models.CharField("身份证号码", max_length=18)
+    disease_name = models.CharField("病种", max_length=100)
+    district = models.CharField("区县", max_length=50)
+    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.LISTED, db_index=True)
+
+    class Meta:
+        ordering = ["batch", "id"]
+        verbose_name = "公示名单"
+        verbose_name_plural = "公示名单"
+
+    def __str__(self) -> str:
+        return f"{self.masked_name} {self.disease_name}"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    DISMISSED = "dismissed", "异议不成立"
+    UPHELD = "upheld", "异议成立"
+
+
+class Objection(models.Model):
+    entry = models.ForeignKey(AnnouncementEntry, on_delete=models.PROTECT, related_name="objections")
+    reason = models.TextField("异议理由")
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone = models.CharField("联系电话", max_length=11)
+    status = models.CharField(
+        "处理状态", max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="处理人"
+    )
+    resolution = models.TextField("处理意见", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
+
+    def __str__(self) -> str:
+        return f"异议 #{self.pk} ({self.get_status_display()})"

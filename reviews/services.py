@@ -59,8 +59,12 @@ def review_deadline_explain(*, application: Application) -> DeadlineExplanation 
     working days the clock stood still waiting for the applicant."""
     if application.accepted_at is None:
         return None
-    accepted_on = timezone.localdate(application.accepted_at)
-    suspended = sum(s.working_days for s in application.clock_suspensions.all() if s.ended_on is not None)
+    accepted_on = application.review_clock_start or timezone.localdate(application.accepted_at)
+    suspended = sum(
+        s.working_days
+        for s in application.clock_suspensions.all()
+        if s.ended_on is not None and s.started_on >= accepted_on
+    )
     working_days = panel_working_days(application)
     result = working_days_add(start=accepted_on, days=working_days + suspended)
     return DeadlineExplanation(
@@ -175,15 +179,27 @@ def review_accept(*, application: Application, on: dt.date) -> None:
     open a review round. Called with the application row locked, already moved to `under_review`."""
     if application.accepted_at is None:
         application.accepted_at = moment_on(on)
+        application.review_clock_start = on
     else:
         clock_resume(application=application, on=on)
-    application.save(update_fields=["accepted_at", "updated_at"])
+    application.save(update_fields=["accepted_at", "review_clock_start", "updated_at"])
+    review_deadline_refresh(application=application)
+    review_start_round(application=application, on=on)
+
+
+def review_clock_restart(*, application: Application, on: dt.date) -> None:
+    """A new review period (an appeal, an upheld objection): a full N working days from `on`."""
+    application.review_clock_start = on
+    application.save(update_fields=["review_clock_start", "updated_at"])
+    review_deadline_refresh(application=application)
+
+
+def review_deadline_refresh(*, application: Application) -> None:
     explanation = review_deadline_explain(application=application)
     assert explanation is not None
     application.review_deadline = explanation.deadline
     application.overdue_since = None
     application.save(update_fields=["review_deadline", "overdue_since", "updated_at"])
-    review_start_round(application=application, on=on)
 
 
 @transaction.atomic

@@ -283,3 +283,13 @@ NOTIFY_SMS = env_bool("NOTIFY_SMS", True)
 NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
 # Work left in a state longer than this is picked up again by the `retry_stuck` job.
 STUCK_AFTER_MINUTES = env_int("STUCK_AFTER_MINUTES", 5)
+
+# --- Announcement, benefits and certificates (policy settings: cities differ) ---------------------
+ANNOUNCEMENT_WORKING_DAYS = env_int("ANNOUNCEMENT_WORKING_DAYS", 5)
+# Benefits start at the diagnosis date when the application came within this many months of it;
+# otherwise this many months before the application date (seed 000).
+BENEFIT_BACKDATE_MONTHS = env_int("BENEFIT_BACKDATE_MONTHS", 6)
+CERTIFICATION_REVIEW_MONTHS = env_int("CERTIFICATION_REVIEW_MONTHS", 12)
+REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
+# Where the QR code on a certificate points (the public verify page).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")

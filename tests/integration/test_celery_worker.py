@@ -116,11 +116,14 @@ def sweep() -> str:
     return job_run(name="retry_stuck", on=timezone.localdate())
 
 
-def blocked_by_me() -> set[int]:
-    """Database backends waiting for a lock this connection holds."""
+def waiting_for_locks() -> set[int]:
+    """Other connections to the test database that wait for a lock (behind ours, or queued behind a
+    connection that waits for ours)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # pg_stat_activity is otherwise frozen per transaction
         cursor.execute(
-            "SELECT DISTINCT pid FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+            "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE NOT l.granted AND a.datname = current_database() AND l.pid <> pg_backend_pid()"
         )
         return {pid for (pid,) in cursor.fetchall()}
 
@@ -205,10 +208,10 @@ def test_worker_killed_mid_task_message_redelivered(start_worker, celery_broker)
         # Hold the row: the check blocks on it, so the worker is inside the task when it is killed.
         Application.objects.select_for_update().get(pk=application.pk)
         worker = start_worker(pool="prefork")
-        first = wait_for(blocked_by_me, what="the worker runs the check", workers=[worker])
+        first = wait_for(waiting_for_locks, what="the worker runs the check", workers=[worker])
         [child] = worker.pool_processes()
         os.kill(child, signal.SIGKILL)
-        wait_for(lambda: blocked_by_me() - first, what="a new pool process runs the check again", workers=[worker])
+        wait_for(lambda: waiting_for_locks() - first, what="a new pool process runs the check again", workers=[worker])
         assert worker.process.poll() is None
         assert status_of(application) == ApplicationStatus.SUBMITTED
 
@@ -228,7 +231,7 @@ def test_worker_crash_mid_task_sweeper_recovers(start_worker, celery_broker):
     with transaction.atomic():
         Application.objects.select_for_update().get(pk=application.pk)
         crashed = start_worker()
-        wait_for(blocked_by_me, what="the worker runs the check", workers=[crashed])
+        wait_for(waiting_for_locks, what="the worker runs the check", workers=[crashed])
         crashed.crash()
     assert status_of(application) == ApplicationStatus.SUBMITTED
     assert celery_broker.waiting() == 0  # the message is not lost, but invisible until the timeout

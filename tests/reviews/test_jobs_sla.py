@@ -38,7 +38,7 @@ def case(deadline, decided=False):
 
 def test_expert_reminded_when_five_working_days_left():
     # 2026-10-22 is 5 working days after 2026-10-15 (Thu): 16, 19, 20, 21, 22.
-    application, expert = case(dt.date(2026, 10, 22))
+    _application, expert = case(dt.date(2026, 10, 22))
     sla_sweep(on=dt.date(2026, 10, 15))
     assert Notification.objects.filter(user=expert, kind="sla_reminder").count() == 1
 
@@ -46,13 +46,13 @@ def test_expert_reminded_when_five_working_days_left():
 def test_no_reminder_with_more_working_days_left_across_the_holiday():
     # 17 calendar days, but National Day (10/1-10/7) is off: 9/30, 10/8, 10/9, 10/10 (make-up day) and
     # 10/12-10/16 leave 9 working days, so no reminder yet.
-    application, expert = case(dt.date(2026, 10, 16))
+    _application, expert = case(dt.date(2026, 10, 16))
     sla_sweep(on=dt.date(2026, 9, 29))
     assert not Notification.objects.filter(user=expert).exists()
 
 
 def test_reminder_sent_once_across_replays_of_the_same_day():
-    application, expert = case(dt.date(2026, 10, 22))
+    _application, expert = case(dt.date(2026, 10, 22))
     for _ in range(2):
         call_command("run_jobs", "sla_sweep", "--on", "2026-10-16", stdout=StringIO())
     call_command("run_jobs", "sla_sweep", "--on", "2026-10-19", stdout=StringIO())
@@ -60,7 +60,7 @@ def test_reminder_sent_once_across_replays_of_the_same_day():
 
 
 def test_decided_experts_are_not_reminded():
-    application, expert = case(dt.date(2026, 10, 22), decided=True)
+    _application, expert = case(dt.date(2026, 10, 22), decided=True)
     sla_sweep(on=dt.date(2026, 10, 20))
     assert not Notification.objects.filter(user=expert).exists()
 
@@ -77,7 +77,7 @@ def test_overdue_case_flagged_and_officers_told_once(officer):
 
 
 def test_deadline_day_itself_is_not_overdue(officer):
-    application, expert = case(dt.date(2026, 10, 22))
+    application, _expert = case(dt.date(2026, 10, 22))
     sla_sweep(on=dt.date(2026, 10, 22))
     application.refresh_from_db()
     assert application.overdue_since is None

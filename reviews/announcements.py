@@ -1,0 +1,235 @@
+"""Public announcement (公示), objections, and the benefits taking effect when the period ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from stdnum import numdb
+
+from accounts.identity import mask_id_number, mask_name
+from accounts.models import User
+from applications.certificates import certification_issue
+from applications.models import Application, ApplicationStatus, InsuredPerson
+from applications.notifications import notification_send
+from applications.services import application_transition
+from config.domain import InvalidInput, InvalidState
+from reviews.calendar import working_days_add
+from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus, Objection, ObjectionStatus
+from reviews.services import notify_officers, review_clock_restart, review_start_round
+
+logger = logging.getLogger(__name__)
+
+
+def region_name(code: str) -> str:
+    """Place name of a region code from the national table (肃州区, 酒泉市…), or the code itself."""
+    info: dict[str, str] = {}
+    for _, props in numdb.get("cn/loc").info(code.ljust(6, "0")):
+        info.update(props)
+    name = info.get("county") or info.get("prefecture") or info.get("province") or code
+    return name.split("]")[-1].split(",")[0]
+
+
+def _region_of(application: Application) -> tuple[str, str]:
+    """(batch region code, district name) of the applicant's insurance."""
+    person = InsuredPerson.objects.filter(id_number=application.applicant.id_number).first()
+    code = person.region_code if person else application.applicant.id_number[:6]
+    prefix = settings.POOLING_REGION_PREFIX
+    batch_code = code[: len(prefix)].ljust(6, "0")
+    return batch_code, region_name(code)
+
+
+def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
+    """Put every approved application into that day's batch of its region. Idempotent per day."""
+    touched: dict[int, AnnouncementBatch] = {}
+    ids = list(
+        Application.objects.filter(status=ApplicationStatus.APPROVED)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)
+    )
+    ends_on = working_days_add(start=on, days=settings.ANNOUNCEMENT_WORKING_DAYS).deadline
+    for application_id in ids:
+        with transaction.atomic():
+            application = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("applicant", "disease")
+                .get(pk=application_id)
+            )
+            if application.status != ApplicationStatus.APPROVED:
+                continue
+            batch_code, district = _region_of(application)
+            batch, _ = AnnouncementBatch.objects.get_or_create(
+                region_code=batch_code,
+                published_on=on,
+                defaults={"ends_on": ends_on, "region_name": region_name(batch_code)},
+            )
+            AnnouncementEntry.objects.create(
+                batch=batch,
+                application=application,
+                masked_name=mask_name(application.applicant.name),
+                masked_id_number=mask_id_number(application.applicant.id_number),
+                disease_name=application.disease.name,
+                district=district,
+            )
+            event = application_transition(
+                application=application,
+                to=ApplicationStatus.IN_ANNOUNCEMENT,
+                actor=None,
+                reason=f"{on:%Y年%m月%d日}起公示，至{batch.ends_on:%Y年%m月%d日}止",
+            )
+            application.save(update_fields=["status", "updated_at"])
+            notification_send(
+                user=application.applicant,
+                application=application,
+                kind="announced",
+                title=f"申请{application.reference}进入公示",
+                body=(
+                    f"您的认定结果自{on:%Y年%m月%d日}起在医保局网站公示，至{batch.ends_on:%Y年%m月%d日}止。"
+                    "公示信息已脱敏（姓名、身份证号码部分隐藏）。公示期满无异议后待遇生效。"
+                ),
+                short_text=f"【医保慢特病】您的申请{application.reference}已进入公示，请登录查看。",
+                dedupe_key=f"announced:{application.pk}:{event.pk}",
+            )
+            touched[batch.pk] = batch
+    return list(touched.values())
+
+
+def announcement_close(*, on: dt.date) -> int:
+    """Entries whose period ended before `on` and that carry no open or upheld objection take effect:
+    the application becomes `effective` and the certification is issued. Idempotent."""
+    effective = 0
+    entry_ids = list(
+        AnnouncementEntry.objects.filter(status=EntryStatus.LISTED, batch__ends_on__lt=on)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for entry_id in entry_ids:
+        with transaction.atomic():
+            entry = AnnouncementEntry.objects.select_for_update().select_related("batch").get(pk=entry_id)
+            application = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("applicant", "disease")
+                .get(pk=entry.application_id)
+            )
+            if entry.status != EntryStatus.LISTED or application.status != ApplicationStatus.IN_ANNOUNCEMENT:
+                continue
+            entry.status = EntryStatus.EFFECTIVE
+            entry.save(update_fields=["status"])
+            event = application_transition(
+                application=application, to=ApplicationStatus.EFFECTIVE, actor=None, reason="公示期满无异议，待遇生效"
+            )
+            application.save(update_fields=["status", "updated_at"])
+            certification = certification_issue(application=application, on=on)
+            notification_send(
+                user=application.applicant,
+                application=application,
+                kind="effective",
+                title=f"{application.disease.name}门诊慢特病待遇已生效",
+                body=(
+                    f"公示期满无异议，您的待遇自{certification.benefit_start_date:%Y年%m月%d日}起享受，"
+                    f"电子凭证核验码{certification.code}，请在“我的凭证”中下载。"
+                ),
+                short_text=f"【医保慢特病】您的申请{application.reference}待遇已生效，请登录下载电子凭证。",
+                dedupe_key=f"effective:{application.pk}:{event.pk}",
+            )
+            effective += 1
+    AnnouncementBatch.objects.filter(ends_on__lt=on, closed_at__isnull=True).exclude(
+        entries__status__in=[EntryStatus.LISTED, EntryStatus.HELD]
+    ).update(closed_at=timezone.now())
+    return effective
+
+
+def announcements_daily(*, on: dt.date) -> str:
+    """The daily job: close what ended, then publish the newly approved."""
+    effective = announcement_close(on=on)
+    batches = announcement_publish(on=on)
+    entries = sum(batch.entries.filter(status=EntryStatus.LISTED).count() for batch in batches)
+    return f"{effective} entries took effect; {len(batches)} batches published today hold {entries} listed entries"
+
+
+@transaction.atomic
+def objection_file(*, entry_id: int, reason: str, contact_name: str, contact_phone: str) -> Objection:
+    """Anyone may object to an entry during its period; the entry is held until an officer decides."""
+    entry = AnnouncementEntry.objects.select_for_update().select_related("batch").filter(pk=entry_id).first()
+    if entry is None:
+        raise InvalidInput("公示名单中没有该条目。", code="unknown_entry", field="entry")
+    today = timezone.localdate()
+    if not entry.batch.published_on <= today <= entry.batch.ends_on:
+        raise InvalidState("该条目不在公示期内，不能提出异议。", code="announcement_period_over", field="entry")
+    if entry.status not in (EntryStatus.LISTED, EntryStatus.HELD):
+        raise InvalidState("该条目已处理完毕，不能提出异议。", code="entry_closed", field="entry")
+    objection = Objection.objects.create(
+        entry=entry, reason=reason.strip(), contact_name=contact_name.strip(), contact_phone=contact_phone
+    )
+    if entry.status == EntryStatus.LISTED:
+        entry.status = EntryStatus.HELD
+        entry.save(update_fields=["status"])
+    notify_officers(
+        application=entry.application,
+        kind="objection",
+        title=f"公示条目收到异议（{entry.batch}）",
+        body="有公众对公示名单提出异议，请在后台处理。",
+        dedupe_key=f"objection:{objection.pk}",
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_resolve(*, objection_id: int, officer: User, upheld: bool, resolution: str) -> Objection:
+    """Dismissed: the entry proceeds (if no other objection is open). Upheld: the entry is withdrawn and
+    the application goes back to expert review, with the objection attached for the experts."""
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise InvalidInput("请填写处理意见。", code="resolution_required", field="resolution")
+    objection = Objection.objects.select_for_update().select_related("entry", "entry__batch").get(pk=objection_id)
+    if objection.status != ObjectionStatus.OPEN:
+        raise InvalidState("该异议已处理。", code="objection_resolved")
+    entry = AnnouncementEntry.objects.select_for_update().get(pk=objection.entry_id)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "disease")
+        .get(pk=entry.application_id)
+    )
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.resolved_at = timezone.now()
+    objection.resolved_by = officer
+    objection.resolution = resolution
+    objection.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    if not upheld:
+        if entry.status == EntryStatus.HELD and not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
+            entry.status = EntryStatus.LISTED
+            entry.save(update_fields=["status"])
+        return objection
+
+    entry.status = EntryStatus.WITHDRAWN
+    entry.save(update_fields=["status"])
+    for other in entry.objections.filter(status=ObjectionStatus.OPEN):
+        other.status = ObjectionStatus.UPHELD
+        other.resolved_at, other.resolved_by = timezone.now(), officer
+        other.resolution = f"随异议 #{objection.pk} 一并处理"
+        other.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    if application.status == ApplicationStatus.IN_ANNOUNCEMENT:
+        event = application_transition(
+            application=application,
+            to=ApplicationStatus.UNDER_REVIEW,
+            actor=officer,
+            actor_label="经办人员",
+            reason=f"公示异议成立，退回专家评审：{resolution}",
+            data={"objection": {"id": objection.pk, "reason": objection.reason, "resolution": resolution}},
+        )
+        application.save(update_fields=["status", "updated_at"])
+        review_clock_restart(application=application, on=timezone.localdate())
+        review_start_round(application=application, on=timezone.localdate())
+        notification_send(
+            user=application.applicant,
+            application=application,
+            kind="objection_upheld",
+            title=f"申请{application.reference}公示期间收到异议，重新评审",
+            body=f"经核实，公示期间的异议成立，您的申请将重新进行专家评审。处理意见：{resolution}",
+            short_text=f"【医保慢特病】您的申请{application.reference}需重新评审，请登录查看。",
+            dedupe_key=f"objection-upheld:{application.pk}:{event.pk}",
+        )
+    return objection
