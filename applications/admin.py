@@ -19,6 +19,7 @@ from applications.models import (
     InsuredPerson,
     Notification,
 )
+from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
 
 
 @admin.register(DiseaseCategory)
@@ -114,7 +115,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "submitted_at",
         "review_deadline",
     ]
-    list_filter = ["status", "kind", "disease__category"]
+    list_filter = ["status", ReviewOverdueFilter, "kind", "disease__category"]
     search_fields = ["=reference"]
     list_select_related = ["applicant", "disease"]
     date_hierarchy = "created_at"
@@ -136,7 +137,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     exclude = ["agent_id_number"]
-    inlines = [DocumentInline, EventInline]
+    inlines = [DocumentInline, EventInline, ReviewAssignmentInline]
 
     @admin.display(description="申请人")
     def masked_applicant(self, obj: Application) -> str:
@@ -199,6 +200,8 @@ class DocumentAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+        # The review workbench previews PDFs in a frame of its own pages (XFrameOptionsMiddleware: DENY).
+        response["X-Frame-Options"] = "SAMEORIGIN"
         return response
 
 

@@ -14,9 +14,11 @@ from rest_framework.views import APIView
 
 from applications import selectors, services
 from applications.idempotency import idempotent_response
-from applications.models import Application, Notification
+from applications.models import Application, Notification, RemoteFiling
 from applications.notifications import notification_mark_read
+from applications.remote import remote_filing_create
 from applications.serializers import (
+    AppealInput,
     ApplicationCreateInput,
     ApplicationListOutput,
     ApplicationOutput,
@@ -25,6 +27,8 @@ from applications.serializers import (
     DocumentUploadInput,
     HospitalOutput,
     NotificationOutput,
+    RemoteFilingInput,
+    RemoteFilingOutput,
     WithdrawInput,
 )
 
@@ -219,3 +223,52 @@ class NotificationReadApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
         return Response(NotificationOutput(notification_mark_read(notification=notification)).data)
+
+
+class ApplicationAppealApi(APIView):
+    @extend_schema(
+        request=AppealInput,
+        responses={200: ApplicationOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        summary="申诉（未通过后一次，可先上传新材料）",
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        data = AppealInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = selectors.application_get(user=request.user, application_id=pk)
+        services.application_appeal(application=application, user=request.user, reason=data.validated_data["reason"])
+        return Response(ApplicationOutput(selectors.application_get(user=request.user, application_id=pk)).data)
+
+
+class RemoteFilingListCreateApi(generics.GenericAPIView):
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "upload"
+    serializer_class = RemoteFilingOutput
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return RemoteFiling.objects.none()
+        return selectors.remote_filing_list(user=self.request.user)
+
+    @extend_schema(responses=RemoteFilingOutput(many=True), summary="我的异地备案")
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RemoteFilingOutput(page, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": RemoteFilingInput},
+        responses={201: RemoteFilingOutput, 400: PROBLEM, 409: PROBLEM, 413: PROBLEM},
+        summary="异地备案（临时即时办结；长期居住须上传证明，2个工作日内办结）",
+    )
+    def post(self, request: Request) -> Response:
+        data = RemoteFilingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        filing = remote_filing_create(
+            holder=request.user,
+            type=values["type"],
+            place=values["place"],
+            start_date=values["start_date"],
+            end_date=values.get("end_date"),
+            proof=values.get("proof"),
+        )
+        return Response(RemoteFilingOutput(filing).data, status=status.HTTP_201_CREATED)

@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from applications.models import (
+    LIVE_CERTIFICATION_STATUSES,
     Application,
+    ApplicationKind,
     Certification,
     CertificationStatus,
     Disease,
@@ -60,6 +62,16 @@ def certification_issue(*, application: Application, on: dt.date) -> Certificati
     ratio, limit = reimbursement_for(disease=application.disease, insurance_type=insurance_type)
     applied_on = timezone.localdate(application.submitted_at) if application.submitted_at else on
     next_review_due, valid_until = validity(effective_on=on)
+    if application.kind == ApplicationKind.CHANGE:
+        # A changed condition of the same disease replaces the earlier certification; a change
+        # that adds a disease simply stands beside the others.
+        Certification.objects.filter(
+            holder=application.applicant, disease=application.disease, status__in=LIVE_CERTIFICATION_STATUSES
+        ).update(
+            status=CertificationStatus.REVOKED,
+            status_reason=f"已由变更申请{application.reference}的新认定替代",
+            updated_at=timezone.now(),
+        )
     for _ in range(5):
         try:
             with transaction.atomic():

@@ -181,6 +181,16 @@ class Application(models.Model):
     agent_name = models.CharField("代办人姓名", max_length=50, blank=True)
     agent_id_number = models.CharField("代办人身份证号码", max_length=18, blank=True)
     agent_phone = models.CharField("代办人手机号码", max_length=11, blank=True)
+    # For an annual review: the certification being reviewed.
+    reviewed_certification = models.ForeignKey(
+        "applications.Certification",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="annual_reviews",
+        verbose_name="复核的待遇认定",
+    )
+    appealed_at = models.DateTimeField("申诉时间", null=True, blank=True)
     problems = models.JSONField("待补正问题", default=list, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
@@ -427,3 +437,55 @@ class Certification(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class RemoteFilingType(models.TextChoices):
+    TEMPORARY = "temporary", "临时外出就医"
+    LONG_TERM = "long_term", "异地长期居住"
+
+
+class RemoteFilingStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    GRANTED = "granted", "已备案"
+    REJECTED = "rejected", "未通过"
+
+
+def remote_proof_upload_to(instance: RemoteFiling, filename: str) -> str:
+    return f"remote-filings/{instance.holder_id}/{uuid.uuid4().hex}"
+
+
+class RemoteFiling(models.Model):
+    """异地备案: a certified person living elsewhere registers the place where they are treated."""
+
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="remote_filings", verbose_name="备案人"
+    )
+    type = models.CharField("备案类型", max_length=10, choices=RemoteFilingType.choices)
+    place = models.CharField("就医地", max_length=100)
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期", null=True, blank=True)
+    proof = models.FileField("居住证明", upload_to=remote_proof_upload_to, max_length=200, blank=True)
+    proof_name = models.CharField("证明原文件名", max_length=255, blank=True)
+    proof_content_type = models.CharField(max_length=50, blank=True)
+    status = models.CharField("状态", max_length=10, choices=RemoteFilingStatus.choices, db_index=True)
+    decide_by = models.DateField("办结时限", null=True, blank=True)
+    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="经办人",
+    )
+    decision_reason = models.TextField("审核意见", blank=True)
+    overdue_since = models.DateField("超期日期", null=True, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "异地备案"
+        verbose_name_plural = "异地备案"
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.place}"

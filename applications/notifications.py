@@ -17,6 +17,7 @@ from config.queueing import enqueue_on_commit, send_task_safely
 
 logger = logging.getLogger(__name__)
 MAX_DELIVERY_ATTEMPTS = 8
+EMAIL_SUBJECT = "【医保慢特病】您有一条新消息"
 
 
 @transaction.atomic
@@ -83,7 +84,8 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
             notification.email_status = DeliveryStatus.SKIPPED
         else:
             try:
-                send_mail(notification.title, notification.short_text, None, [user.email])
+                # A neutral subject: e-mail, like SMS, never carries the disease or the diagnosis.
+                send_mail(EMAIL_SUBJECT, notification.short_text, None, [user.email])
                 notification.email_status = DeliveryStatus.SENT
             except Exception as exc:
                 error = exc

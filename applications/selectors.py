@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from applications.models import Application, ApplicationEvent, Disease, Document, Hospital, Notification
+from applications.models import Application, ApplicationEvent, Disease, Document, Hospital, Notification, RemoteFiling
 
 
 def application_list(*, user: User) -> QuerySet[Application]:
@@ -59,3 +59,7 @@ def hospital_list() -> QuerySet[Hospital]:
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def remote_filing_list(*, user: User) -> QuerySet[RemoteFiling]:
+    return RemoteFiling.objects.filter(holder=user).order_by("-created_at")

@@ -17,6 +17,8 @@ from applications.models import (
     DocumentKind,
     Hospital,
     Notification,
+    RemoteFiling,
+    RemoteFilingType,
 )
 from reviews.calendar import working_days_left
 from reviews.services import review_deadline_explain
@@ -251,3 +253,40 @@ class NotificationOutput(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "application", "created_at", "read_at"]
+
+
+class AppealInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class RemoteFilingInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=RemoteFilingType.choices)
+    place = serializers.CharField(max_length=100)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+    proof = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
+
+
+class RemoteFilingOutput(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display")
+    has_proof = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RemoteFiling
+        fields = [
+            "id",
+            "type",
+            "place",
+            "start_date",
+            "end_date",
+            "status",
+            "status_display",
+            "decide_by",
+            "decided_at",
+            "decision_reason",
+            "has_proof",
+            "created_at",
+        ]
+
+    def get_has_proof(self, obj: RemoteFiling) -> bool:
+        return bool(obj.proof)

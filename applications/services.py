@@ -171,6 +171,9 @@ def application_create(
 
 
 def _require_editable(application: Application) -> None:
+    # A rejected applicant may add material before their one appeal.
+    if application.status == ApplicationStatus.REJECTED and application.appealed_at is None:
+        return
     if application.status not in EDITABLE_STATUSES:
         raise InvalidState(
             f"申请当前状态为“{application.get_status_display()}”，不能修改材料。",
@@ -352,6 +355,12 @@ def application_check(*, application_id: object, on: dt.date | None = None) -> A
         )
         return application
 
+    if application.kind == ApplicationKind.ANNUAL_REVIEW and not application.disease.requires_annual_reexam:
+        from applications.renewals import annual_review_pass
+
+        annual_review_pass(application=application, actor=None, on=today, reason="年度资格复核材料齐全，复核通过")
+        return application
+
     event = application_transition(
         application=application, to=ApplicationStatus.UNDER_REVIEW, actor=None, reason="材料齐全，予以受理"
     )
@@ -389,3 +398,28 @@ def applications_requeue_stuck(*, older_than: dt.timedelta, limit: int = 1000) -
     if ids:
         logger.warning("re-queued the completeness check for %d stuck submissions", len(ids))
     return len(ids)
+
+
+@transaction.atomic
+def application_appeal(*, application: Application, user: User, reason: str) -> Application:
+    """申诉: once, after a rejection, with a reason (and any new documents uploaded first) → back to
+    expert review for a full new period; the panel sees the earlier opinions."""
+    from reviews.services import review_clock_restart, review_start_round
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写申诉理由。", code="reason_required", field="reason")
+    application = _locked(application)
+    if application.status != ApplicationStatus.REJECTED:
+        raise InvalidState("只有未通过评审的申请可以申诉。", code="cannot_appeal")
+    if application.appealed_at is not None:
+        raise Conflict("每个申请只能申诉一次。", code="already_appealed")
+    today = timezone.localdate()
+    application.appealed_at = timezone.now()
+    application_transition(
+        application=application, to=ApplicationStatus.UNDER_REVIEW, actor=user, reason=f"申诉：{reason}"
+    )
+    application.save(update_fields=["status", "appealed_at", "updated_at"])
+    review_clock_restart(application=application, on=today)
+    review_start_round(application=application, on=today)
+    return application

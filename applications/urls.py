@@ -1,6 +1,7 @@
 from django.urls import path
 
 from applications import apis
+from applications import certificate_apis
 
 urlpatterns = [
     path("diseases/", apis.DiseaseListApi.as_view(), name="disease-list"),
@@ -20,6 +21,13 @@ urlpatterns = [
         apis.DocumentFileApi.as_view(),
         name="application-document-file",
     ),
+    path("applications/<uuid:pk>/appeal/", apis.ApplicationAppealApi.as_view(), name="application-appeal"),
+    path("remote-filings/", apis.RemoteFilingListCreateApi.as_view(), name="remote-filing-list"),
     path("notifications/", apis.NotificationListApi.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", apis.NotificationReadApi.as_view(), name="notification-read"),
+    # verify/<code>/ before <uuid:pk>/ so a code is never tried as an id.
+    path("certificates/", certificate_apis.CertificateListApi.as_view(), name="certificate-list"),
+    path("certificates/verify/<str:code>/", certificate_apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
+    path("certificates/<uuid:pk>/", certificate_apis.CertificateDetailApi.as_view(), name="certificate-detail"),
+    path("certificates/<uuid:pk>/pdf/", certificate_apis.CertificatePdfApi.as_view(), name="certificate-pdf"),
 ]

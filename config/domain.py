@@ -44,3 +44,8 @@ class Conflict(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "file_too_large"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"

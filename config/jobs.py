@@ -15,6 +15,7 @@ JOBS: dict[str, tuple[str, tuple[str, object]]] = {
     "retry_stuck": ("applications.jobs.retry_stuck", ("every", 2)),
     "sla_sweep": ("reviews.jobs.sla_sweep", ("daily", "08:00")),
     "announcements": ("reviews.announcements.announcements_daily", ("daily", "08:30")),
+    "annual_reviews": ("applications.renewals.annual_reviews", ("daily", "07:00")),
 }
 
 

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from reviews.public_urls import pages as public_pages
+
 handler400 = "config.api.errors.json_400"
 handler404 = "config.api.errors.json_404"
 handler500 = "config.api.errors.json_500"
@@ -10,6 +12,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("reviews.urls")),
+    path("", include("reviews.public_urls")),
 ]
 
 urlpatterns = [
@@ -17,4 +20,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
+    # The public announcement (公示) pages: no login, de-identified data only.
+    path("gongshi/", include((public_pages, "gongshi"))),
 ]

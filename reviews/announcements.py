@@ -44,6 +44,8 @@ def _region_of(application: Application) -> tuple[str, str]:
 
 def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
     """Put every approved application into that day's batch of its region. Idempotent per day."""
+    # A replayed past day still publishes today: the public must get the whole period to object.
+    on = max(on, timezone.localdate())
     touched: dict[int, AnnouncementBatch] = {}
     ids = list(
         Application.objects.filter(status=ApplicationStatus.APPROVED)
@@ -127,7 +129,7 @@ def announcement_close(*, on: dt.date) -> int:
                 user=application.applicant,
                 application=application,
                 kind="effective",
-                title=f"{application.disease.name}门诊慢特病待遇已生效",
+                title=f"申请{application.reference}待遇已生效",
                 body=(
                     f"公示期满无异议，您的待遇自{certification.benefit_start_date:%Y年%m月%d日}起享受，"
                     f"电子凭证核验码{certification.code}，请在“我的凭证”中下载。"

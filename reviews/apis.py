@@ -130,16 +130,13 @@ class IsExpert(permissions.BasePermission):
 def _case_data(assignment: ReviewAssignment) -> dict:
     application = assignment.application
     today = timezone.localdate()
-    # The selector also returns later rounds' opinions when the caller reads back an earlier round
-    # of theirs; keep them out until the caller's own current assignment is decided (blind review).
-    others = [o for o in opinions_visible_to(assignment=assignment) if o.round <= assignment.round]
     return ReviewCaseOutput(
         assignment,
         context={
             "today": today,
             "working_days_left": working_days_left_for(applications=[application], today=today),
             "deadline_explanation": review_deadline_explain(application=application),
-            "other_opinions": others,
+            "other_opinions": opinions_visible_to(assignment=assignment),
         },
     ).data
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from applications.models import Application, ApplicationStatus
 from applications.notifications import notification_send
+from applications.remote import remote_filings_overdue
 from reviews.calendar import working_days_left_many
 from reviews.models import ReviewAssignment
 from reviews.services import notify_officers
@@ -42,7 +43,8 @@ def sla_sweep(*, on: dt.date) -> str:
                 reminded += _remind(application=application, assignments=assignments, days_left=days_left)
             elif days_left < 0:
                 overdue += _flag_overdue(application=application, assignments=assignments, on=on)
-    return f"reminded {reminded} expert assignments, flagged {overdue} overdue cases"
+    filings = remote_filings_overdue(on=on)
+    return f"reminded {reminded} expert assignments, flagged {overdue} overdue cases, {filings} overdue remote filings"
 
 
 def _remind(*, application: Application, assignments: list[ReviewAssignment], days_left: int) -> int:

@@ -62,7 +62,7 @@ def opinions_visible_to(*, assignment: ReviewAssignment) -> list[ReviewAssignmen
         application_id=assignment.application_id, round=assignment.round, is_active=True, role=AssignmentRole.PANEL
     )
     round_complete = not current_panel.filter(decision="").exists()
-    return [a for a in others if a.round < assignment.round or round_complete]
+    return [a for a in others if a.round < assignment.round or (a.round == assignment.round and round_complete)]
 
 
 def working_days_left_for(*, applications: list[Application], today: dt.date | None = None) -> dict[object, int]:

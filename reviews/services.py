@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, ApplicationKind, ApplicationStatus
 from applications.notifications import notification_send
 from applications.services import application_transition
-from config.domain import Conflict, InvalidInput, InvalidState
+from config.domain import Conflict, InvalidInput, InvalidState, NotFound
 from reviews.calendar import working_days_add, working_days_between
 from reviews.models import AssignmentRole, ClockSuspension, Decision, ExpertProfile, ReviewAssignment
 
@@ -101,9 +101,15 @@ def clock_resume(*, application: Application, on: dt.date) -> ClockSuspension | 
 
 
 def _pending_load() -> Count:
+    """Open work: undecided assignments of the current round of cases still under review."""
     return Count(
         "user__review_assignments",
-        filter=Q(user__review_assignments__is_active=True, user__review_assignments__decision=""),
+        filter=Q(
+            user__review_assignments__is_active=True,
+            user__review_assignments__decision="",
+            user__review_assignments__application__status=ApplicationStatus.UNDER_REVIEW,
+            user__review_assignments__round=F("user__review_assignments__application__review_round"),
+        ),
     )
 
 
@@ -112,6 +118,7 @@ def experts_available(*, application: Application, exclude: set[int] | frozenset
     profiles = (
         ExpertProfile.objects.filter(is_active=True, user__is_active=True, specialties=application.disease.category_id)
         .exclude(user_id__in=exclude)
+        .exclude(user_id=application.applicant_id)  # nobody reviews their own case
         .annotate(load=_pending_load())
         .select_related("user")
         .order_by("load", "user_id")
@@ -223,8 +230,6 @@ def review_reassign(*, assignment_id: int, expert: User, by: User) -> ReviewAssi
     new = ReviewAssignment.objects.create(
         application=application, expert=expert, round=old.round, role=old.role, assigned_by=by
     )
-    application.officer_decision_needed = False
-    application.save(update_fields=["officer_decision_needed", "updated_at"])
     notification_send(
         user=expert,
         application=application,
@@ -249,15 +254,27 @@ def review_assign_additional(*, application_id: object, expert: User, by: User) 
         application=application, round=application.review_round, expert=expert, is_active=True
     ).exists():
         raise Conflict("该专家已在本轮评审组中。", code="already_assigned", field="expert")
+    # A short panel is completed first; a full panel that split gets a further (escalation) expert.
+    panel_count = ReviewAssignment.objects.filter(
+        application=application, round=application.review_round, is_active=True, role=AssignmentRole.PANEL
+    ).count()
+    size = review_panel_size(application)
+    role = AssignmentRole.PANEL if panel_count < size else AssignmentRole.ESCALATION
     assignment = ReviewAssignment.objects.create(
-        application=application,
-        expert=expert,
-        round=application.review_round,
-        role=AssignmentRole.ESCALATION,
-        assigned_by=by,
+        application=application, expert=expert, round=application.review_round, role=role, assigned_by=by
     )
-    application.officer_decision_needed = False
-    application.save(update_fields=["officer_decision_needed", "updated_at"])
+    if role == AssignmentRole.ESCALATION or panel_count + 1 >= size:
+        application.officer_decision_needed = False
+        application.save(update_fields=["officer_decision_needed", "updated_at"])
+    notification_send(
+        user=expert,
+        application=application,
+        kind="assigned",
+        title=f"新分派评审案件{application.reference}",
+        body=f"请于{application.review_deadline:%Y年%m月%d日}前提交评审意见。",
+        short_text=f"【医保慢特病】您有新的评审案件{application.reference}，请登录后台查看。",
+        dedupe_key=f"assigned:{assignment.pk}",
+    )
     return assignment
 
 
@@ -279,7 +296,7 @@ def review_decide(*, assignment_id: int, expert: User, decision: str, reason: st
         .first()
     )
     if application_id is None:
-        raise InvalidInput("未找到该评审分派。", code="not_found", field="assignment")
+        raise NotFound("未找到该评审分派。")
     application = _lock_application(application_id)
     assignment = ReviewAssignment.objects.select_for_update().get(pk=assignment_id)
     if assignment.decision:
@@ -324,8 +341,8 @@ def _close_round_if_complete(*, application: Application, on: dt.date) -> None:
         final = decided_escalation[0]
         _apply_outcome(application=application, outcome=final.decision, reasons=[final.reason], actor=None, on=on)
         return
-    if not panel or any(not a.decision for a in panel) or escalation:
-        return  # still waiting for opinions (blind until all are in)
+    if len(panel) < review_panel_size(application) or any(not a.decision for a in panel) or escalation:
+        return  # still waiting for opinions (blind until all are in), or for the officer to complete the panel
     decisions = {a.decision for a in panel}
     if Decision.REQUEST_SUPPLEMENT in decisions:
         reasons = [a.reason for a in panel if a.decision == Decision.REQUEST_SUPPLEMENT]
@@ -373,7 +390,12 @@ def _apply_outcome(
 ) -> None:
     label = "经办人员" if actor is not None else "评审专家组"
     application.officer_decision_needed = False
-    if outcome == Decision.APPROVE:
+    if outcome == Decision.APPROVE and application.kind == ApplicationKind.ANNUAL_REVIEW:
+        # An annual review that passes renews the certification; there is no announcement.
+        from applications.renewals import annual_review_pass
+
+        annual_review_pass(application=application, actor=actor, on=on, reason="年度资格复核通过（专家复查）")
+    elif outcome == Decision.APPROVE:
         event = application_transition(
             application=application, to=ApplicationStatus.APPROVED, actor=actor, actor_label=label, reason="评审通过"
         )
@@ -429,7 +451,7 @@ def _apply_outcome(
         )
 
 
-def notify_officers(*, application: Application, kind: str, title: str, body: str, dedupe_key: str) -> None:
+def notify_officers(*, application: Application | None, kind: str, title: str, body: str, dedupe_key: str) -> None:
     from applications.roles import OFFICERS
 
     for officer in User.objects.filter(groups__name=OFFICERS, is_active=True):

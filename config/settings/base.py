@@ -229,6 +229,9 @@ REST_FRAMEWORK = {
         "register": env("THROTTLE_REGISTER", "20/hour"),
         "token": env("THROTTLE_TOKEN", "30/minute"),
         "upload": env("THROTTLE_UPLOAD", "120/hour"),
+        "verify": env("THROTTLE_VERIFY", "60/minute"),
+        # Public objections to an announcement entry, per client IP (API and the /gongshi/ form share it).
+        "objection": env("THROTTLE_OBJECTION", "10/hour"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
@@ -286,6 +289,9 @@ STUCK_AFTER_MINUTES = env_int("STUCK_AFTER_MINUTES", 5)
 
 # --- Announcement, benefits and certificates (policy settings: cities differ) ---------------------
 ANNOUNCEMENT_WORKING_DAYS = env_int("ANNOUNCEMENT_WORKING_DAYS", 5)
+# Ended batches stay on the public page and API this many days after their period (PIPL: no longer
+# than needed); current batches are always shown.
+ANNOUNCEMENT_PUBLIC_DAYS = env_int("ANNOUNCEMENT_PUBLIC_DAYS", 90)
 # Benefits start at the diagnosis date when the application came within this many months of it;
 # otherwise this many months before the application date (seed 000).
 BENEFIT_BACKDATE_MONTHS = env_int("BENEFIT_BACKDATE_MONTHS", 6)
@@ -293,3 +299,4 @@ CERTIFICATION_REVIEW_MONTHS = env_int("CERTIFICATION_REVIEW_MONTHS", 12)
 REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
 # Where the QR code on a certificate points (the public verify page).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+REMOTE_FILING_WORKING_DAYS = env_int("REMOTE_FILING_WORKING_DAYS", 2)

@@ -20,7 +20,13 @@ if env("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"register": "1000/min", "token": "1000/min", "upload": "1000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "register": "1000/min",
+        "token": "1000/min",
+        "upload": "1000/min",
+        "objection": "1000/min",
+        "verify": "1000/min",
+    },
 }
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 STORAGES = {

@@ -157,7 +157,7 @@ def test_real_worker_checks_a_submission(start_worker, celery_broker):
 
 
 @pytest.mark.parametrize("outage", ["message_lost_in_broker", "broker_down_at_submit"])
-def test_sweeper_recovers_submission_lost_between_submit_and_check(outage, start_worker, celery_broker):
+def test_sweeper_recovers_submission_lost_between_submit_and_check(outage, start_worker, celery_broker, caplog):
     application = draft(complete=True)
     documents = documents_of(application)
 
@@ -173,6 +173,7 @@ def test_sweeper_recovers_submission_lost_between_submit_and_check(outage, start
         # What the applicant did is committed and acknowledged even though nothing could be queued.
         assert response.status_code == 202, response.content
         assert response.json()["status"] == ApplicationStatus.SUBMITTED
+        assert "could not queue applications.tasks.application_check_task" in caplog.text
     assert celery_broker.waiting() == 0
     assert status_of(application) == ApplicationStatus.SUBMITTED
 

@@ -22,5 +22,8 @@ class Command(BaseCommand):
             on = dt.date.fromisoformat(options["on"]) if options["on"] else timezone.localdate()
         except ValueError:
             raise CommandError("--on must be a date as YYYY-MM-DD") from None
+        if on > timezone.localdate():
+            # Acting as a future day would end announcement periods and grace periods early.
+            raise CommandError("--on cannot be later than today")
         for name in names:
             self.stdout.write(f"{name} (on {on}): {job_run(name=name, on=on)}")

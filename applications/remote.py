@@ -1,0 +1,126 @@
+"""异地备案: remote-care registration for certified people living or treated elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from applications.models import (
+    LIVE_CERTIFICATION_STATUSES,
+    Certification,
+    RemoteFiling,
+    RemoteFilingStatus,
+    RemoteFilingType,
+)
+from applications.notifications import notification_send
+from applications.uploads import upload_check
+from config.domain import InvalidInput, InvalidState
+
+
+@transaction.atomic
+def remote_filing_create(
+    *,
+    holder: User,
+    type: str,
+    place: str,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    proof: UploadedFile | None = None,
+) -> RemoteFiling:
+    """Temporary filings are granted at once; long-term ones need a proof of residence and wait for
+    an officer, who decides within 2 working days."""
+    from reviews.calendar import working_days_add
+    from reviews.services import notify_officers
+
+    errors = []
+    if not Certification.objects.filter(holder=holder, status__in=LIVE_CERTIFICATION_STATUSES).exists():
+        raise InvalidState("您还没有有效的门诊慢特病待遇认定，不能办理异地备案。", code="no_live_certification")
+    if type not in RemoteFilingType.values:
+        errors.append({"field": "type", "code": "invalid", "message": "备案类型只能为 temporary 或 long_term。"})
+    if not place.strip():
+        errors.append({"field": "place", "code": "required", "message": "请填写就医地。"})
+    if end_date is not None and end_date < start_date:
+        errors.append({"field": "end_date", "code": "before_start", "message": "结束日期不能早于开始日期。"})
+    if type == RemoteFilingType.LONG_TERM and proof is None:
+        errors.append(
+            {"field": "proof", "code": "required", "message": "异地长期居住备案须上传居住证、户口簿或工作证明。"}
+        )
+    if errors:
+        raise InvalidInput(errors[0]["message"], errors=errors)
+
+    filing = RemoteFiling(holder=holder, type=type, place=place.strip(), start_date=start_date, end_date=end_date)
+    if type == RemoteFilingType.TEMPORARY:
+        filing.status = RemoteFilingStatus.GRANTED
+        filing.decided_at = timezone.now()
+        filing.decision_reason = "临时外出就医备案，即时办结"
+    else:
+        assert proof is not None
+        checked = upload_check(file=proof)
+        filing.status = RemoteFilingStatus.PENDING
+        filing.decide_by = working_days_add(
+            start=timezone.localdate(), days=settings.REMOTE_FILING_WORKING_DAYS
+        ).deadline
+        filing.proof_name = checked.original_name
+        filing.proof_content_type = checked.content_type
+        proof.seek(0)
+        filing.proof.save(checked.extension, File(proof), save=False)
+    filing.save()
+    if filing.status == RemoteFilingStatus.PENDING:
+        notify_officers(
+            application=None,
+            kind="remote_filing",
+            title="新的异地长期居住备案待审核",
+            body=f"请于{filing.decide_by:%Y年%m月%d日}前办结。",
+            dedupe_key=f"remote-filing:{filing.pk}",
+        )
+    return filing
+
+
+@transaction.atomic
+def remote_filing_decide(*, filing: RemoteFiling, officer: User, grant: bool, reason: str = "") -> RemoteFiling:
+    filing = RemoteFiling.objects.select_for_update().get(pk=filing.pk)
+    if filing.status != RemoteFilingStatus.PENDING:
+        raise InvalidState("该备案已办结。", code="filing_decided")
+    if not grant and not reason.strip():
+        raise InvalidInput("不予备案时须填写理由。", code="reason_required", field="reason")
+    filing.status = RemoteFilingStatus.GRANTED if grant else RemoteFilingStatus.REJECTED
+    filing.decided_at = timezone.now()
+    filing.decided_by = officer
+    filing.decision_reason = reason.strip() or "材料齐全，准予备案"
+    filing.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    notification_send(
+        user=filing.holder,
+        kind="remote_filing_decided",
+        title="异地备案" + ("已办结" if grant else "未通过"),
+        body=f"您的{filing.get_type_display()}备案（{filing.place}）{filing.get_status_display()}。{filing.decision_reason}",
+        short_text="【医保慢特病】您的异地备案已有结果，请登录查看。",
+        dedupe_key=f"remote-filing-decided:{filing.pk}",
+    )
+    return filing
+
+
+def remote_filings_overdue(*, on: dt.date) -> int:
+    """SLA: long-term filings still pending after their 2 working days are flagged (once)."""
+    from reviews.services import notify_officers
+
+    flagged = 0
+    for filing in RemoteFiling.objects.filter(
+        status=RemoteFilingStatus.PENDING, decide_by__lt=on, overdue_since__isnull=True
+    ):
+        with transaction.atomic():
+            if RemoteFiling.objects.filter(pk=filing.pk, overdue_since__isnull=True).update(overdue_since=on):
+                flagged += 1
+                notify_officers(
+                    application=None,
+                    kind="remote_filing_overdue",
+                    title="异地备案审核已超期",
+                    body=f"备案（{filing.place}）应于{filing.decide_by:%Y年%m月%d日}前办结。",
+                    dedupe_key=f"remote-filing-overdue:{filing.pk}",
+                )
+    return flagged

@@ -1,0 +1,70 @@
+"""Admin forms of the review workbench. They only collect input: the services decide and validate."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
+from applications.models import ApplicationStatus
+from reviews.models import Decision
+
+
+def active_experts(*, exclude: set[int] | frozenset[int] = frozenset()) -> QuerySet[User]:
+    """Experts on duty, least loaded first, each with `load`: their open assignments on cases under review."""
+    open_work = Q(
+        review_assignments__is_active=True,
+        review_assignments__decision="",
+        review_assignments__application__status=ApplicationStatus.UNDER_REVIEW,
+    )
+    return (
+        User.objects.filter(is_active=True, expert_profile__is_active=True)
+        .exclude(pk__in=exclude)
+        .select_related("expert_profile")
+        .annotate(load=Count("review_assignments", filter=open_work))
+        .order_by("load", "name", "username")
+    )
+
+
+def expert_label(user: User) -> str:
+    """专家一（expert1，在办 3/30） for a user from `active_experts`, the plain name otherwise."""
+    name = user.name or user.username
+    load = getattr(user, "load", None)
+    if load is None:
+        return name
+    return f"{name}（{user.username}，在办 {load}/{user.expert_profile.capacity}）"
+
+
+class ExpertChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return expert_label(obj)
+
+
+class ReviewDecisionForm(forms.Form):
+    """The expert's opinion; a reason is required for anything but approval (checked by `review_decide`)."""
+
+    decision = forms.ChoiceField(label="评审意见", choices=Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="理由",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="不通过或要求补充材料时必须填写；理由会告知申请人。",
+    )
+
+
+class OfficerDecisionForm(ReviewDecisionForm):
+    """The officer settles a split; the reason is always required."""
+
+    decision = forms.ChoiceField(label="裁决", choices=Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label="裁决理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
+class ExpertPickForm(forms.Form):
+    """Pick an expert on duty: to take over an assignment (改派) or to join the round (增派)."""
+
+    expert = ExpertChoiceField(label="专家", queryset=User.objects.none(), empty_label="请选择专家")
+
+    def __init__(self, *args, exclude: set[int] | frozenset[int] = frozenset(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = active_experts(exclude=exclude)  # type: ignore[attr-defined]

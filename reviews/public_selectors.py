@@ -1,0 +1,55 @@
+"""Reads for the public announcement (公示) API and pages.
+
+Only the de-identified columns of an entry are ever loaded here (`.only(...)`): public code never
+touches the application or the applicant, so nothing personal can reach a public response by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
+
+from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus
+
+# Withdrawn entries (objection upheld, back to review) leave the public list.
+PUBLIC_ENTRY_STATUSES = (EntryStatus.LISTED, EntryStatus.HELD, EntryStatus.EFFECTIVE)
+BATCH_FIELDS = ("id", "region_code", "region_name", "published_on", "ends_on")
+ENTRY_FIELDS = ("id", "batch", "masked_name", "masked_id_number", "disease_name", "district")
+
+
+def public_entries() -> QuerySet[AnnouncementEntry]:
+    return AnnouncementEntry.objects.filter(status__in=PUBLIC_ENTRY_STATUSES).only(*ENTRY_FIELDS).order_by("id")
+
+
+def announcement_public_list(*, today: dt.date, with_entries: bool = False) -> QuerySet[AnnouncementBatch]:
+    """Batches published by `today`: current ones (period not over) first, then those that ended within
+    the last ANNOUNCEMENT_PUBLIC_DAYS days, newest first. Batches with no public entry are left out.
+    Each carries `entry_count`, `is_current` and, `with_entries`, its entries in `public_entries`."""
+    shown_since = today - dt.timedelta(days=settings.ANNOUNCEMENT_PUBLIC_DAYS)
+    batches = (
+        AnnouncementBatch.objects.filter(published_on__lte=today, ends_on__gte=shown_since)
+        .only(*BATCH_FIELDS)
+        .annotate(
+            entry_count=Count("entries", filter=Q(entries__status__in=PUBLIC_ENTRY_STATUSES)),
+            is_current=Case(
+                When(ends_on__gte=today, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+        )
+        .filter(entry_count__gt=0)
+        .order_by("-is_current", "-published_on", "region_code", "id")
+    )
+    if with_entries:
+        batches = batches.prefetch_related(Prefetch("entries", queryset=public_entries(), to_attr="public_entries"))
+    return batches
+
+
+def announcement_public_get(*, batch_id: int, today: dt.date, with_entries: bool = True) -> AnnouncementBatch | None:
+    """One batch as the public sees it, or None when it is not (or no longer) public."""
+    return announcement_public_list(today=today, with_entries=with_entries).filter(pk=batch_id).first()
+
+
+def announcement_open_for_objections(*, batch: AnnouncementBatch, today: dt.date) -> bool:
+    """Objections are taken from the publication day to the last day of the period, both included."""
+    return batch.published_on <= today <= batch.ends_on

@@ -1,0 +1,77 @@
+"""A real browser for the admin: Debian's headless Chromium driven by Playwright's sync API.
+
+Tests here carry the `browser` marker (skipped without /usr/bin/chromium, an error in CI) and run
+against pytest-django's `live_server`. On a failure every open page is saved as a screenshot under
+the test's tmp_path, and the paths are printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make
+    # meanwhile (building data, checking the access log) are still plain synchronous code.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_page(chromium, live_server, request, tmp_path):  # type: ignore[no-untyped-def]
+    """new_page() → a page in a fresh browser context (its own cookies: one per user), on the live server."""
+    contexts = []
+
+    def make():  # type: ignore[no-untyped-def]
+        context = chromium.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for number, context in enumerate(contexts):
+            for page_number, page in enumerate(context.pages):
+                path = tmp_path / f"failure-{number}-{page_number}.png"
+                page.screenshot(path=str(path), full_page=True)
+                print(f"screenshot of {page.url}: {path}")
+    for context in contexts:
+        context.close()
