@@ -59,7 +59,7 @@ class CertificateListApi(generics.ListAPIView):
             return Certification.objects.none()
         return certification_list(user=self.request.user)
 
-    @extend_schema(summary="我的电子凭证")
+    @extend_schema(responses={200: CertificateOutput(many=True), 401: PROBLEM}, summary="我的电子凭证")
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -16,6 +16,7 @@ timestamp or random document id, so the bytes can be compared in tests and cache
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -72,15 +73,24 @@ def yuan(amount: int) -> str:
     return f"{amount:,} 元"
 
 
-def chinese_date(day) -> str:  # type: ignore[no-untyped-def]
+def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _latin(char: str) -> bool:
+    # The standard PDF fonts use WinAnsi (cp1252): it has the "·" of 买买提·艾力 that STSong's map lacks.
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _runs(text: str) -> list[tuple[str, str]]:
-    """Split text into (run, font): ASCII in a Latin font (crisp, and extractable), the rest in CJK."""
+    """Split text into (run, font): Latin in a Latin font (crisp, and extractable), the rest in CJK."""
     out: list[tuple[str, str]] = []
     for char in text:
-        font = LATIN_FONT if ord(char) < 128 else CJK_FONT
+        font = LATIN_FONT if _latin(char) else CJK_FONT
         if out and out[-1][1] == font:
             out[-1] = (out[-1][0] + char, font)
         else:
@@ -113,7 +123,7 @@ def certificate_rows(*, certification: Certification) -> list[tuple[str, str]]:
     holder = certification.holder
     disease = certification.disease
     return [
-        ("持证人", holder.name or holder.username),
+        ("持证人", holder.name),
         ("身份证号", mask_id_number(holder.id_number or "")),
         ("参保类型", certification.get_insurance_type_display()),
         ("认定病种", f"{disease.name}（{disease.code}）"),

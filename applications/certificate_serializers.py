@@ -17,6 +17,7 @@ class CertificateOutput(serializers.ModelSerializer):
     """The holder's own certification. `status` is the stored status (the lapse job keeps it current)."""
 
     code = serializers.CharField(help_text="核验码（印在电子凭证上，任何人可在线核验）")
+    status = serializers.ChoiceField(choices=CertificationStatus.choices, help_text="存储的凭证状态")
     status_display = serializers.CharField(source="get_status_display")
     disease = CertificateDiseaseOutput()
     application = serializers.UUIDField(source="application_id", help_text="认定所依据的申请")

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from applications import apis
-from applications import certificate_apis
+from applications import apis, certificate_apis
 
 urlpatterns = [
     path("diseases/", apis.DiseaseListApi.as_view(), name="disease-list"),

@@ -641,11 +641,14 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
         else:
             expert = form.cleaned_data["expert"]
             try:
-                review_assign_additional(application_id=application_id, expert=expert, by=request.user)
+                added = review_assign_additional(application_id=application_id, expert=expert, by=request.user)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"已增派{expert_label(expert)}复核，其意见为本轮结论。")
+                if added.role == AssignmentRole.ESCALATION:
+                    messages.success(request, f"已增派{expert_label(expert)}为复核专家，其意见即为本轮结论。")
+                else:
+                    messages.success(request, f"已增派{expert_label(expert)}补足评审组。")
         return HttpResponseRedirect(reverse("admin:reviews_reviewassignment_case", args=[application_id]))
 
     def settle_view(self, request: HttpRequest, application_id: str) -> HttpResponse:
@@ -689,6 +692,7 @@ class ExpertProfileAdmin(admin.ModelAdmin):
             user__review_assignments__is_active=True,
             user__review_assignments__decision="",
             user__review_assignments__application__status=ApplicationStatus.UNDER_REVIEW,
+            user__review_assignments__round=F("user__review_assignments__application__review_round"),
         )
         return (
             super()

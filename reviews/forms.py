@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import User
 from applications.models import ApplicationStatus
@@ -11,11 +11,13 @@ from reviews.models import Decision
 
 
 def active_experts(*, exclude: set[int] | frozenset[int] = frozenset()) -> QuerySet[User]:
-    """Experts on duty, least loaded first, each with `load`: their open assignments on cases under review."""
+    """Experts on duty, least loaded first, each with `load`: their undecided assignments of the current
+    round of cases under review (as `reviews.services` counts it against the capacity)."""
     open_work = Q(
         review_assignments__is_active=True,
         review_assignments__decision="",
         review_assignments__application__status=ApplicationStatus.UNDER_REVIEW,
+        review_assignments__round=F("review_assignments__application__review_round"),
     )
     return (
         User.objects.filter(is_active=True, expert_profile__is_active=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,15 +25,25 @@ def assignment_list(*, expert: User, pending_only: bool = True) -> QuerySet[Revi
         "application", "application__disease", "application__disease__category"
     )
     if pending_only:
-        queryset = queryset.filter(decision="", application__status="under_review")
+        # Only the current round: an undecided assignment of a closed round is no longer work.
+        queryset = queryset.filter(
+            decision="", application__status="under_review", round=F("application__review_round")
+        )
     return queryset.order_by("application__review_deadline", "assigned_at", "id")
 
 
 def assignment_get(*, expert: User, assignment_id: object) -> ReviewAssignment:
     """An assignment of the caller's (also a decided or past one, to read it back), or 404."""
     return get_object_or_404(
-        ReviewAssignment.objects.filter(expert=expert)
-        .select_related("application", "application__disease", "application__diagnosing_hospital")
+        # A reassigned expert no longer sees the case.
+        ReviewAssignment.objects.filter(expert=expert, is_active=True)
+        .select_related(
+            "application",
+            "application__applicant",
+            "application__disease",
+            "application__disease__category",
+            "application__diagnosing_hospital",
+        )
         .prefetch_related(
             Prefetch("application__documents", queryset=Document.objects.select_related("hospital")),
             Prefetch("application__events", queryset=ApplicationEvent.objects.order_by("at", "id")),

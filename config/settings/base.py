@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "InsuranceTypeEnum": "applications.models.InsuranceType",
         "ApplicationKindEnum": "applications.models.ApplicationKind",
         "NewApplicationKindEnum": "applications.serializers.NEW_KIND_CHOICES",
+        "CertificationStatusEnum": "applications.models.CertificationStatus",
     },
 }
 

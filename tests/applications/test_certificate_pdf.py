@@ -21,13 +21,26 @@ from applications.certificate_pdf import (
     percent,
 )
 from applications.models import CertificationStatus
-from tests.applications.test_certificates_api import HOLDER_ID, at, issue_certificate
+from tests.applications.test_certificates_api import (
+    HOLDER_ID,
+    at,
+    issue_certificate,
+    make_certification,
+    make_holder,
+)
 from tests.factories import DiseaseFactory
 
 pytestmark = pytest.mark.django_db
 
-# Fixtures shared with the API tests.
-from tests.applications.test_certificates_api import certification, holder  # noqa: E402, F401
+
+@pytest.fixture
+def holder(db):
+    return make_holder()
+
+
+@pytest.fixture
+def certification(holder):
+    return make_certification(holder)
 
 
 def page_of(pdf: bytes):

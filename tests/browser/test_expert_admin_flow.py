@@ -46,7 +46,7 @@ def approve_from_the_workbench(
 
     expect(page.locator("#completeness")).to_contain_text("材料齐全，予以受理")
     scan = page.locator(f'img[src="{scan_url}"]')
-    scan.scroll_into_view_if_needed()  # previews load lazily: only what is shown is fetched and logged
+    scan.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=scan.element_handle())
     assert scan.evaluate("img => [img.naturalWidth, img.naturalHeight]") == list(SCAN_SIZE)
     page.locator(f'iframe[src="{pdf_url}"]').scroll_into_view_if_needed()

@@ -453,7 +453,7 @@ def test_settle_form_is_shown_only_when_the_officer_must_decide(client, endocrin
     html = page(client, reverse("admin:reviews_reviewassignment_case", args=[app.pk]))
 
     assert "提交裁决" not in html
-    assert "增派复核专家" in html
+    assert "增派专家" in html
 
 
 def test_officer_adds_an_escalation_expert(client, endocrine, expert1, expert2, officer1):

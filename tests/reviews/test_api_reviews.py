@@ -77,10 +77,6 @@ def test_queue_lists_only_own_pending_assignments_soonest_deadline_first(expert,
     assert [row["id"] for row in response.json()["results"]] == [soon.pk, middle.pk, late.pk]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reviews/selectors.py assignment_list does not filter round=application.review_round (reported)",
-)
 def test_queue_leaves_out_an_undecided_assignment_of_an_earlier_round(expert, expert_client):
     # An officer settled round 1 before this expert decided, then an appeal opened round 2.
     application = ApplicationFactory(under_review=True, review_round=2)

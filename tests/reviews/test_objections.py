@@ -244,7 +244,11 @@ def test_upheld_the_application_goes_back_to_review_with_the_objection(client, b
     assert ReviewAssignment.objects.filter(application=app, round=app.review_round, is_active=True).count() == 2
     event = ApplicationEvent.objects.filter(application=app).latest("at", "id")
     assert (event.from_status, event.to_status) == ("in_announcement", "under_review")
-    assert event.data["objection"] == {"id": objection.pk, "reason": VALID["reason"], "resolution": "核实属实，重新评审"}
+    assert event.data["objection"] == {
+        "id": objection.pk,
+        "reason": VALID["reason"],
+        "resolution": "核实属实，重新评审",
+    }
     # Gone from the public list, and the close job leaves it alone.
     assert client.get(API).json()["results"] == []
     with at(the_day_after(batch)):
@@ -434,9 +438,12 @@ def test_admin_needs_the_change_permission_to_resolve(client, objection):
     client.force_login(viewer)
 
     assert client.get(f"/admin/reviews/objection/{objection.pk}/resolve/").status_code == 403
-    assert client.post(
-        f"/admin/reviews/objection/{objection.pk}/resolve/", {"decision": "dismiss", "resolution": "x"}
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/admin/reviews/objection/{objection.pk}/resolve/", {"decision": "dismiss", "resolution": "x"}
+        ).status_code
+        == 403
+    )
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.OPEN
 

@@ -238,7 +238,9 @@ def test_no_personal_data_in_any_public_response(client, settings):
         diagnosing_hospital=diagnosing,
     )
     agent_id = make_id_number(region="620902", birth=dt.date(1955, 7, 9), seq=12)
-    Application.objects.filter(pk=first.pk).update(agent_name="司马光明", agent_id_number=agent_id, agent_phone="13698765432")
+    Application.objects.filter(pk=first.pk).update(
+        agent_name="司马光明", agent_id_number=agent_id, agent_phone="13698765432"
+    )
     second = approved(
         applicant=UserFactory(username="leak_probe_two", name="韩梅", id_number=second_id, phone="15811223344"),
     )
@@ -266,7 +268,12 @@ def test_no_personal_data_in_any_public_response(client, settings):
     # An objection whose own contact data must stay private too.
     filed = client.post(
         f"{API}{batch.pk}/objections/",
-        {"entry": first_entry.pk, "reason": "机密异议理由：此人已迁出", "contact_name": "检举人赵六", "contact_phone": "13711112222"},
+        {
+            "entry": first_entry.pk,
+            "reason": "机密异议理由：此人已迁出",
+            "contact_name": "检举人赵六",
+            "contact_phone": "13711112222",
+        },
         content_type="application/json",
     )
     assert filed.status_code == 201
@@ -304,7 +311,12 @@ def test_no_personal_data_in_any_public_response(client, settings):
         )
         responses["page objection period over"] = client.post(
             f"{PAGES}{batch.pk}/objection/",
-            {"entry": str(first_entry.pk), "reason": "迟到的异议", "contact_name": "某", "contact_phone": "13800000000"},
+            {
+                "entry": str(first_entry.pk),
+                "reason": "迟到的异议",
+                "contact_name": "某",
+                "contact_phone": "13800000000",
+            },
         )
     expected = {
         "API 404": 404,
