@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, permissions
+from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,9 @@ from applications.certificate_pdf import certificate_pdf_render
 from applications.certificate_serializers import CertificateOutput, CertificateVerifyOutput
 from applications.certificates import certification_is_valid
 from applications.models import Certification
+from applications.renewals import annual_review_open
+from applications.selectors import application_get
+from applications.serializers import ApplicationOutput
 
 PROBLEM = OpenApiResponse(description="Problem (统一错误格式)")
 
@@ -140,3 +143,20 @@ class CertificateVerifyApi(APIView):
         response = Response(CertificateVerifyOutput(body).data)
         response["Cache-Control"] = "no-store"  # a revocation shows at once
         return response
+
+
+class CertificateAnnualReviewApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            201: ApplicationOutput,
+            404: OpenApiResponse(description="Problem"),
+            409: OpenApiResponse(description="Problem"),
+        },
+        summary="办理年度资格复核（生成 annual_review 申请，之后上传材料并提交）",
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        certification = certification_get(user=request.user, certification_id=pk)
+        application = annual_review_open(certification=certification, user=request.user)
+        application = application_get(user=request.user, application_id=application.pk)
+        return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)

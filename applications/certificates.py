@@ -25,7 +25,7 @@ from applications.models import (
 
 
 def verification_code_new() -> str:
-    """100 random bits in Crockford-free base32, grouped for reading aloud: ABCD-EFGH-IJKL-MNOP-QRST."""
+    """100 random bits in RFC 4648 base32 (A–Z, 2–7), grouped for reading aloud: ABCD-EFGH-IJKL-MNOP-QRST."""
     raw = base64.b32encode(secrets.token_bytes(15)).decode()[:20]
     return "-".join(raw[i : i + 4] for i in range(0, 20, 4))
 

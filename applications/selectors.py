@@ -13,7 +13,7 @@ from applications.models import Application, ApplicationEvent, Disease, Document
 def application_list(*, user: User) -> QuerySet[Application]:
     return (
         Application.objects.filter(applicant=user)
-        .select_related("disease", "disease__category", "diagnosing_hospital")
+        .select_related("disease", "disease__category", "diagnosing_hospital", "certification")
         .prefetch_related(
             Prefetch("documents", queryset=Document.objects.select_related("hospital")),
             Prefetch("events", queryset=ApplicationEvent.objects.order_by("at", "id")),

@@ -210,7 +210,10 @@ class ApplicationOutput(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="电子凭证链接（生效后）"))
     def get_certificate(self, obj: Application) -> str | None:
-        return None
+        certification = getattr(obj, "certification", None) if obj.status == "effective" else None
+        if certification is None:
+            return None
+        return reverse("certificate-detail", kwargs={"pk": certification.pk})
 
     # Detail only (ApplicationListOutput leaves these out): each costs a calendar load.
     @extend_schema_field(

@@ -28,5 +28,10 @@ urlpatterns = [
     path("certificates/", certificate_apis.CertificateListApi.as_view(), name="certificate-list"),
     path("certificates/verify/<str:code>/", certificate_apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
     path("certificates/<uuid:pk>/", certificate_apis.CertificateDetailApi.as_view(), name="certificate-detail"),
+    path(
+        "certificates/<uuid:pk>/reviews/",
+        certificate_apis.CertificateAnnualReviewApi.as_view(),
+        name="certificate-annual-review",
+    ),
     path("certificates/<uuid:pk>/pdf/", certificate_apis.CertificatePdfApi.as_view(), name="certificate-pdf"),
 ]

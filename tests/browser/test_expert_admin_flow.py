@@ -52,7 +52,9 @@ def approve_from_the_workbench(
     page.locator(f'iframe[src="{pdf_url}"]').scroll_into_view_if_needed()
     wait_for_frame(page, pdf_url)
 
-    page.check("input[name=decision][value=approve]")
+    approve = page.locator("input[name=decision][value=approve]")
+    approve.scroll_into_view_if_needed()
+    approve.check()
     page.fill("textarea[name=reason]", reason)
     page.get_by_role("button", name="提交评审意见").click()
     expect(page.locator(".messagelist")).to_contain_text(f"已提交评审意见：通过（{reference}）。")

@@ -219,8 +219,10 @@ class Worker:
 
     def crash(self) -> None:
         """SIGKILL the worker and its pool: no warm shutdown, nothing acknowledged or given back."""
-        if self.process.poll() is None:
+        try:
             os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:  # the group is gone already
+            pass
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -231,13 +233,7 @@ class Worker:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 pass
-        if self.process.poll() is None:
-            self.crash()
-        else:
-            try:  # pool children the main process left behind
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self.crash()  # and any pool process the main process left behind
 
 
 def _test_database_url() -> str:
@@ -264,7 +260,7 @@ def start_worker(transactional_db, celery_broker, tmp_path) -> Iterator[Callable
     }
     workers: list[Worker] = []
 
-    def start(*, pool: str = "solo", wait: bool = True) -> Worker:
+    def start(*, pool: str = "solo") -> Worker:
         name = f"{celery_broker.queue}-{len(workers) + 1}@{socket.gethostname()}"
         log_path = tmp_path / f"worker-{len(workers) + 1}.log"
         command = [sys.executable, "-c", WORKER_BOOT, "worker", "--pool", pool, "--concurrency", "1"]
@@ -276,7 +272,7 @@ def start_worker(transactional_db, celery_broker, tmp_path) -> Iterator[Callable
             )
         worker = Worker(process=process, name=name, log_path=log_path)
         workers.append(worker)
-        return worker.wait_ready() if wait else worker
+        return worker.wait_ready()
 
     yield start
     for worker in workers:

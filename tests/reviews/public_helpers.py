@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 
 from accounts.models import User
 from applications.models import Application, ApplicationStatus
+from applications.roles import EXPERTS, OFFICERS
 from reviews.announcements import announcement_publish
 from reviews.models import AnnouncementBatch, AnnouncementEntry
 from tests.factories import ApplicationFactory, UserFactory, make_id_number
@@ -18,6 +20,11 @@ ON = dt.date(2026, 9, 14)  # a Monday; the 5 working days of the period end on M
 
 
 def experts_for(cat=None) -> list[User]:  # type: ignore[no-untyped-def]
+    """A full panel of experts for `cat` (endocrine by default)."""
+    # The staff groups come from a migration; get_or_create also survives a transactional test's flush
+    # when serialized rollback is not in effect (see tests/browser/conftest.py).
+    for name in (EXPERTS, OFFICERS):
+        Group.objects.get_or_create(name=name)
     cat = cat or category()
     return [expert(cat) for _ in range(settings.REVIEW_PANEL_SIZE)]
 
