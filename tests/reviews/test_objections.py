@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 
-import reviews.admin_announcements  # noqa: F401  (registers the admin until reviews/admin.py imports it)
+
 from applications.models import ApplicationEvent, ApplicationStatus, Certification
 from config.domain import InvalidInput, InvalidState
 from reviews.announcements import announcement_close, objection_file, objection_resolve

@@ -1,0 +1,1 @@
+"""Benchmarks: standalone scripts run by hand against a throw-away PostgreSQL database (see README.md)."""
