@@ -61,7 +61,7 @@ def mask_name(name: str) -> str:
     """张三丰 → 张*丰, 李四 → 李*, 欧阳娜娜 → 欧**娜."""
     name = (name or "").strip()
     if len(name) <= 1:
-        return name
+        return "*" * len(name)
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -150,6 +150,12 @@ class ApplicationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     exclude = ["agent_id_number"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Every state change goes through the services (review pages, actions): nothing is edited here.
+        concrete = [f.name for f in Application._meta.concrete_fields if f.name not in self.exclude]
+        return list(dict.fromkeys([*concrete, *self.readonly_fields]))
+
     inlines = [DocumentInline, EventInline, ReviewAssignmentInline]
 
     @admin.display(description="申请人")

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from applications.models import (
+    LIVE_CERTIFICATION_STATUSES,
     MEDICAL_KINDS,
     OPEN_STATUSES,
     Application,
     ApplicationKind,
-    ApplicationStatus,
+    Certification,
     Document,
     DocumentKind,
     InsuredPerson,
@@ -260,15 +261,19 @@ def _duplicate_problems(application: Application) -> list[Problem]:
     # The partial unique constraint already refuses a second open application; kept as a guard.
     if same.filter(status__in=OPEN_STATUSES).exclude(pk=application.pk).exists():
         return [_problem("duplicate_open_application", "disease_code", "您已有该病种正在办理的申请。")]
-    # A live certification is an application whose benefit took effect (there is no certificate
-    # table yet; when there is, ask it for active/review_due instead, so a lapsed one allows a new
-    # application).
-    if same.filter(status=ApplicationStatus.EFFECTIVE).exclude(pk=application.pk).exists():
+    # A live certification already gives the benefit: a new application is refused, while a change
+    # application (a changed condition) replaces it when it takes effect.
+    if (
+        application.kind == ApplicationKind.NEW
+        and Certification.objects.filter(
+            holder=application.applicant, disease=application.disease, status__in=LIVE_CERTIFICATION_STATUSES
+        ).exists()
+    ):
         return [
             _problem(
                 "duplicate_certification",
                 "disease_code",
-                "您已享受该病种门诊慢特病待遇，无需重复申请。",
+                "您已享受该病种门诊慢特病待遇，无需重复申请；病情变化请提交变更申请。",
             )
         ]
     return []

@@ -20,7 +20,7 @@ from applications.models import (
 )
 from applications.notifications import notification_send
 from applications.uploads import upload_check
-from config.domain import InvalidInput, InvalidState
+from config.domain import DomainError, InvalidInput, InvalidState
 
 
 @transaction.atomic
@@ -61,7 +61,12 @@ def remote_filing_create(
         filing.decision_reason = "临时外出就医备案，即时办结"
     else:
         assert proof is not None
-        checked = upload_check(file=proof)
+        try:
+            checked = upload_check(file=proof)
+        except DomainError as exc:  # the input is called `proof` here, not `file`
+            for error in exc.errors or []:
+                error["field"] = "proof"
+            raise
         filing.status = RemoteFilingStatus.PENDING
         filing.decide_by = working_days_add(
             start=timezone.localdate(), days=settings.REMOTE_FILING_WORKING_DAYS

@@ -47,6 +47,13 @@ def annual_review_open(*, certification: Certification, user: User) -> Applicati
             f"凭证状态为“{certification.get_status_display()}”，不能办理年度复核；请重新申请认定。",
             code="certification_not_live",
         )
+    opens_on = certification.next_review_due - dt.timedelta(days=REMINDER_STAGES[0][0])
+    if timezone.localdate() < opens_on:
+        # One review per due cycle: reviewing early must not push the due date years ahead.
+        raise InvalidState(
+            f"年度复核自{opens_on:%Y年%m月%d日}起办理（复核日期{certification.next_review_due:%Y年%m月%d日}）。",
+            code="annual_review_not_due",
+        )
     existing = Application.objects.filter(
         reviewed_certification=certification, kind=ApplicationKind.ANNUAL_REVIEW, status__in=OPEN_STATUSES
     ).first()
@@ -150,10 +157,17 @@ def _send_reminders(*, on: dt.date, horizon: dt.date) -> int:
                 wanted.append((row, stage, f"annual-reminder:{row['pk']}:{row['next_review_due']}:{stage}"))
         if not wanted:
             continue
-        sent += _create_reminders(wanted)
+        sent += _create_reminders(wanted, on=on)
 
 
-def _create_reminders(wanted: list[tuple[dict, str, str]]) -> int:
+def _when(*, on: dt.date, due: dt.date) -> str:
+    days = (due - on).days
+    if days > 0:
+        return f"{days}天后"
+    return "今天" if days == 0 else f"已逾期{-days}天"
+
+
+def _create_reminders(wanted: list[tuple[dict, str, str]], *, on: dt.date) -> int:
     """One bulk insert per batch; the unique (user, dedupe_key) makes a replay insert nothing."""
     from applications.models import DeliveryStatus
     from applications.notifications import send_task_safely
@@ -162,14 +176,14 @@ def _create_reminders(wanted: list[tuple[dict, str, str]]) -> int:
     existing = set(
         Notification.objects.filter(dedupe_key__in=[key for _, _, key in wanted]).values_list("user_id", "dedupe_key")
     )
-    texts = {"d30": "30天后", "d7": "7天后", "d0": "今天"}
     new = [
         Notification(
             user_id=row["holder_id"],
             kind="annual_review_reminder",
             title="年度资格复核提醒",
             body=(
-                f"您的{row['disease__name']}门诊慢特病待遇应于{row['next_review_due']:%Y年%m月%d日}（{texts[stage]}）"
+                f"您的{row['disease__name']}门诊慢特病待遇应于{row['next_review_due']:%Y年%m月%d日}"
+                f"（{_when(on=on, due=row['next_review_due'])}）"
                 f"前完成年度资格复核，逾期{settings.REVIEW_GRACE_DAYS}天未复核待遇将暂停。请在“我的凭证”中办理。"
             ),
             short_text="【医保慢特病】您的待遇资格即将到期复核，请登录办理年度复核。",

@@ -19,12 +19,14 @@ from django.utils import timezone
 from accounts.models import User
 from applications.models import (
     EDITABLE_STATUSES,
+    LIVE_CERTIFICATION_STATUSES,
     OPEN_STATUSES,
     WITHDRAWABLE_STATUSES,
     Application,
     ApplicationEvent,
     ApplicationKind,
     ApplicationStatus,
+    Certification,
     Disease,
     Document,
     DocumentAccess,
@@ -127,9 +129,9 @@ def application_create(
 
     if (
         kind == ApplicationKind.NEW
-        and Application.objects.filter(applicant=applicant, disease=disease, status=ApplicationStatus.EFFECTIVE)
-        .exclude(kind=ApplicationKind.ANNUAL_REVIEW)
-        .exists()
+        and Certification.objects.filter(
+            holder=applicant, disease=disease, status__in=LIVE_CERTIFICATION_STATUSES
+        ).exists()
     ):
         raise Conflict(
             "您已享受该病种待遇，无需重复申请；病情变化请提交变更申请。",

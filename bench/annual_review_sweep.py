@@ -162,6 +162,26 @@ def recreate_database(url: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def clone_database(url: str, *, source: str, target: str, comment: str | None = None) -> None:
+    with _admin_connect(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+        if comment is not None:
+            conn.execute(f'COMMENT ON DATABASE "{target}" IS {_literal(comment)}')
+
+
+def template_matches(url: str, template: str, key: str) -> bool:
+    with _admin_connect(url) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (template,)
+        ).fetchone()
+    return row is not None and row[0] == key
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def drop_database(url: str, name: str) -> None:
     with _admin_connect(url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -188,6 +208,13 @@ def generate(
     call_command("import_hospitals", stdout=StringIO())
     p = {"n": count, "on": on, "overdue": overdue_share, "open": open_review_share}
     steps: dict[str, float] = {}
+    with connection.cursor() as cursor:
+        # The generated rows are consistent by construction: skip the per-row deferred FK triggers
+        # (a superuser setting; without it generation is only slower).
+        try:
+            cursor.execute("SET session_replication_role = replica")
+        except Exception:
+            pass
 
     def run(label: str, sql: str) -> None:
         start = time.perf_counter()
@@ -307,8 +334,17 @@ def generate(
         )
     start = time.perf_counter()
     with connection.cursor() as cursor:
+        cursor.execute("RESET session_replication_role")
         cursor.execute("VACUUM ANALYZE")
-        cursor.execute("CHECKPOINT")
+    steps["vacuum_analyze"] = round(time.perf_counter() - start, 1)
+    return steps
+
+
+def describe(*, count: int, on: dt.date, all_due: bool) -> dict:
+    """What the data holds before the sweep, and what the sweep should therefore do."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT
@@ -318,24 +354,25 @@ def generate(
                                                WHERE r.reviewed_certification_id = c.id)),
               count(*) FILTER (WHERE next_review_due < %(on)s::date - 30),
               count(*) FILTER (WHERE status = 'active' AND next_review_due <= %(on)s::date + 30),
-              count(*) FILTER (WHERE status = 'review_due')
+              count(*) FILTER (WHERE status = 'review_due'),
+              (SELECT count(*) FROM applications_notification),
+              pg_database_size(current_database())
             FROM applications_certification c
             """,
-            p,
+            {"on": on},
         )
-        new_d30, new_d7_d0, overdue, to_mark, review_due = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM applications_notification")
-        (notifications,) = cursor.fetchone()
-    steps["vacuum_analyze"] = round(time.perf_counter() - start, 1)
-    if all_due:
-        expected_reminders = count
-    else:
-        expected_reminders = new_d30 + new_d7_d0
+        new_d30, new_d7_d0, overdue, to_mark, review_due, notifications, size = cursor.fetchone()
+        # Start the sweep from a quiet database: no pending dirty pages to flush mid-run.
+        cursor.execute("CHECKPOINT")
     return {
-        "generate_s": steps,
         "review_due_before": review_due,
         "notifications_before": notifications,
-        "expected": {"marked": to_mark, "reminded": expected_reminders, "lapsed": overdue},
+        "database_mb": round(size / 2**20),
+        "expected": {
+            "marked": to_mark,
+            "reminded": count if all_due else new_d30 + new_d7_d0,
+            "lapsed": overdue,
+        },
     }
 
 
@@ -369,6 +406,11 @@ def main() -> None:
     parser.add_argument("--tracemalloc", action="store_true", help="also report the Python heap peak (slower)")
     parser.add_argument("--no-replay", action="store_true", help="skip the second run of the same day")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--template",
+        action="store_true",
+        help="keep the generated data as database <name>_template and reuse it while the data options match",
+    )
     parser.add_argument("--results", type=Path, help="append the result as one JSON line to this file")
     parser.add_argument("--sweep-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -392,36 +434,59 @@ def main() -> None:
     os.environ.update({"VAR_DIR": var_dir, "REDIS_URL": "", "CELERY_TASK_ALWAYS_EAGER": "false"})
     mode = "all-due" if args.all_due else "realistic"
     print(f"== {mode}, {args.count:,} certifications, sweep on {args.on}, VAR_DIR={var_dir}", flush=True)
+    data_params = {
+        "count": args.count,
+        "mode": mode,
+        "on": args.on.isoformat(),
+        "overdue_share": overdue_share,
+        "open_review_share": args.open_review_share if not args.all_due else 0,
+        "history": args.history,
+    }
+    template = f"{name}_template"
+    data_key = json.dumps(data_params, sort_keys=True)
 
-    recreate_database(url, name)
     import django
 
-    django.setup()
-    from django.core.management import call_command
+    reused = args.template and template_matches(url, template, data_key)
+    if reused:
+        clone_database(url, source=template, target=name)
+        django.setup()
+        info: dict = {"generate_s": "cloned from " + template, "generate_total_s": 0.0}
+        migrate_s = 0.0
+    else:
+        recreate_database(url, name)
+        django.setup()
+        from django.core.management import call_command
+
+        start = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        migrate_s = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
+        steps = generate(
+            count=args.count,
+            on=args.on,
+            all_due=args.all_due,
+            overdue_share=overdue_share,
+            open_review_share=args.open_review_share,
+            history=args.history,
+        )
+        info = {"generate_s": steps, "generate_total_s": round(time.perf_counter() - start, 1)}
     from django.db import connections
 
-    start = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    migrate_s = round(time.perf_counter() - start, 1)
-    start = time.perf_counter()
-    info = generate(
-        count=args.count,
-        on=args.on,
-        all_due=args.all_due,
-        overdue_share=overdue_share,
-        open_review_share=args.open_review_share,
-        history=args.history,
-    )
-    info["generate_total_s"] = round(time.perf_counter() - start, 1)
+    if args.template and not reused:
+        connections.close_all()
+        clone_database(url, source=name, target=template, comment=data_key)
+    info.update(describe(count=args.count, on=args.on, all_due=args.all_due))
     connections.close_all()
     print(f"   data: {info['generate_total_s']}s {info['generate_s']} (migrate {migrate_s}s)", flush=True)
     print(
-        f"   before: {info['review_due_before']:,} review_due, {info['notifications_before']:,} notifications;"
-        f" expected {info['expected']}",
+        f"   before: {info['review_due_before']:,} review_due, {info['notifications_before']:,} notifications,"
+        f" {info['database_mb']:,} MB; expected {info['expected']}",
         flush=True,
     )
 
     env = dict(os.environ)
+    load_before = os.getloadavg()[0]
     run = run_child(on=args.on, publish=args.publish, trace=args.tracemalloc, env=env)
     print(f"   sweep: {json.dumps(run, ensure_ascii=False)}", flush=True)
     replay = None
@@ -429,13 +494,9 @@ def main() -> None:
         replay = run_child(on=args.on, publish=args.publish, trace=False, env=env)
         print(f"   replay of the same day: {replay['seconds']}s, {replay['result']}", flush=True)
     record = {
-        "count": args.count,
-        "mode": mode,
-        "on": args.on.isoformat(),
-        "overdue_share": overdue_share,
-        "open_review_share": args.open_review_share if not args.all_due else 0,
-        "history": args.history,
+        **data_params,
         **info,
+        "loadavg_1m_before": round(load_before, 2),
         "sweep": run,
         "replay": replay,
     }
@@ -444,7 +505,8 @@ def main() -> None:
         f"   => {mode} {args.count:,}: {run['seconds']}s, peak RSS {run['peak_rss_mb']} MB"
         f" (+{run['sweep_rss_growth_mb']} MB during the sweep), {run['reminded']:,} reminders,"
         f" {run['lapsed']:,} lapsed, {run['published']:,} deliveries queued ({run['publish_mode']},"
-        f" {run['publish_s']}s){'' if ok else '  !! counts differ from expected'}",
+        f" {run['publish_s']}s); load average before {load_before:.1f}"
+        f"{'' if ok else '  !! counts differ from expected'}",
         flush=True,
     )
     if args.results:

@@ -36,10 +36,14 @@ def region_name(code: str) -> str:
 def _region_of(application: Application) -> tuple[str, str]:
     """(batch region code, district name) of the applicant's insurance."""
     person = InsuredPerson.objects.filter(id_number=application.applicant.id_number).first()
-    code = person.region_code if person else application.applicant.id_number[:6]
     prefix = settings.POOLING_REGION_PREFIX
-    batch_code = code[: len(prefix)].ljust(6, "0")
-    return batch_code, region_name(code)
+    if person is None:
+        # Without a registry row only the city is known: the county digits of an ID number are
+        # exactly what its published mask hides, so they are not used for the district.
+        batch_code = application.applicant.id_number[: len(prefix)].ljust(6, "0")
+        return batch_code, region_name(batch_code)
+    batch_code = person.region_code[: len(prefix)].ljust(6, "0")
+    return batch_code, region_name(person.region_code)
 
 
 def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
@@ -153,11 +157,20 @@ def announcements_daily(*, on: dt.date) -> str:
 
 
 @transaction.atomic
-def objection_file(*, entry_id: int, reason: str, contact_name: str, contact_phone: str) -> Objection:
+def objection_file(
+    *, entry_id: int, reason: str, contact_name: str, contact_phone: str, batch_id: int | None = None
+) -> Objection:
     """Anyone may object to an entry during its period; the entry is held until an officer decides."""
-    entry = AnnouncementEntry.objects.select_for_update().select_related("batch").filter(pk=entry_id).first()
+    if not (reason or "").strip():
+        raise InvalidInput("请填写异议理由。", code="reason_required", field="reason")
+    if not (contact_name or "").strip():
+        raise InvalidInput("请填写联系人姓名。", code="contact_name_required", field="contact_name")
+    entries = AnnouncementEntry.objects.select_for_update().select_related("batch").filter(pk=entry_id)
+    if batch_id is not None:
+        entries = entries.filter(batch_id=batch_id)
+    entry = entries.first()
     if entry is None:
-        raise InvalidInput("公示名单中没有该条目。", code="unknown_entry", field="entry")
+        raise InvalidInput("该公示名单中没有此条目。", code="unknown_entry", field="entry")
     today = timezone.localdate()
     if not entry.batch.published_on <= today <= entry.batch.ends_on:
         raise InvalidState("该条目不在公示期内，不能提出异议。", code="announcement_period_over", field="entry")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -30,7 +31,10 @@ class ObjectionThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read at each request, not at import, so the rate follows the settings (and test overrides).
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError:
+            raise ImproperlyConfigured("REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] has no 'objection' rate") from None
 
     def get_cache_key(self, request, view) -> str:  # type: ignore[no-untyped-def]
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -100,6 +104,7 @@ class ObjectionCreateApi(APIView):
         values = data.validated_data
         objection = objection_file(
             entry_id=values["entry"],
+            batch_id=pk,
             reason=values["reason"],
             contact_name=values["contact_name"],
             contact_phone=values["contact_phone"],

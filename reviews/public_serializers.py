@@ -36,12 +36,16 @@ class ObjectionInput(serializers.Serializer):
     """`batch_id` in the context: the entry must be a line of that batch."""
 
     entry = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,  # beyond a bigint the lookup would fail in the database, not here
         help_text="公示条目 id（见公示批次的 entries）",
         error_messages={
             "required": "请选择要提出异议的公示条目。",
             "null": "请选择要提出异议的公示条目。",
             "invalid": "公示条目编号无效。",
             "max_string_length": "公示条目编号无效。",
+            "min_value": "公示条目编号无效。",
+            "max_value": "公示条目编号无效。",
         },
     )
     reason = serializers.CharField(

@@ -83,6 +83,7 @@ def objection_page(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     objection_file(
                         entry_id=data.validated_data["entry"],
+                        batch_id=batch.pk,
                         reason=data.validated_data["reason"],
                         contact_name=data.validated_data["contact_name"],
                         contact_phone=data.validated_data["contact_phone"],

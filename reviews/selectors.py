@@ -55,7 +55,10 @@ def assignment_get(*, expert: User, assignment_id: object) -> ReviewAssignment:
 
 def expert_can_read(*, user: User, application_id: object) -> bool:
     """An expert reads a case's documents while it is assigned to them (any round)."""
-    return ReviewAssignment.objects.filter(expert=user, application_id=application_id, is_active=True).exists()
+    # Access ends with the review: an expert does not keep reading a case once it is decided.
+    return ReviewAssignment.objects.filter(
+        expert=user, application_id=application_id, is_active=True, application__status="under_review"
+    ).exists()
 
 
 def opinions_visible_to(*, assignment: ReviewAssignment) -> list[ReviewAssignment]:

@@ -326,6 +326,8 @@ def review_decide_as_officer(*, application_id: object, officer: User, decision:
     application = _lock_application(application_id)
     if application.status != ApplicationStatus.UNDER_REVIEW:
         raise InvalidState("申请不在评审中。", code="not_under_review")
+    if not application.officer_decision_needed:
+        raise InvalidState("本案由专家评审组决定，无需经办人员裁决。", code="no_officer_decision_needed")
     _apply_outcome(application=application, outcome=decision, reasons=[reason], actor=officer, on=timezone.localdate())
     return application
 

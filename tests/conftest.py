@@ -13,6 +13,12 @@ import pytest
 # marker -> environment variables that must be set for tests carrying that marker to run
 SERVICE_MARKERS: dict[str, tuple[str, ...]] = {
     "s3": ("AWS_S3_ENDPOINT_URL",),
+    "integration": ("DATABASE_URL", "REDIS_URL"),
+}
+# variable -> URL schemes it must have for the marker's tests (SQLite is not "real PostgreSQL")
+REQUIRED_SCHEMES: dict[str, tuple[str, ...]] = {
+    "DATABASE_URL": ("postgres", "postgresql", "pgsql"),
+    "REDIS_URL": ("redis", "rediss"),
 }
 # marker -> executables that must be installed for tests carrying that marker to run
 PROGRAM_MARKERS: dict[str, tuple[str, ...]] = {
@@ -22,7 +28,13 @@ PROGRAM_MARKERS: dict[str, tuple[str, ...]] = {
 
 def _missing(marker: str) -> list[str]:
     if marker in SERVICE_MARKERS:
-        return [name for name in SERVICE_MARKERS[marker] if not os.environ.get(name)]
+        missing = []
+        for name in SERVICE_MARKERS[marker]:
+            value = os.environ.get(name, "")
+            schemes = REQUIRED_SCHEMES.get(name)
+            if not value or (schemes and value.split(":", 1)[0] not in schemes):
+                missing.append(f"{name} ({'/'.join(schemes)} URL)" if schemes else name)
+        return missing
     return [program for program in PROGRAM_MARKERS[marker] if not os.access(program, os.X_OK)]
 
 

@@ -154,3 +154,11 @@ def test_bad_bearer_token_gets_a_readable_401():
     body = response.json()
     assert body["type"] == "token_not_valid"
     assert "ErrorDetail" not in body["detail"]
+
+
+def test_masking_never_publishes_a_one_character_name():
+    from accounts.identity import mask_name
+
+    assert mask_name("王") == "*"
+    assert mask_name("李四") == "李*"
+    assert mask_name("张三丰") == "张*丰"

@@ -193,7 +193,10 @@ def test_staff_account_without_ownership_cannot_read_application(draft):
 
 
 def test_new_application_refused_while_benefit_for_disease_is_effective(client, applicant, disease, hospital):
-    ApplicationFactory(applicant=applicant, disease=disease, status=ApplicationStatus.EFFECTIVE)
+    from applications.certificates import certification_issue
+
+    earlier = ApplicationFactory(applicant=applicant, disease=disease, status=ApplicationStatus.EFFECTIVE)
+    certification_issue(application=earlier, on=dt.date(2026, 6, 1))
     response = client.post(
         LIST,
         {"disease_code": disease.code, "diagnosis_date": "2026-06-01", "diagnosing_hospital": hospital.code},

@@ -384,9 +384,19 @@ def test_open_annual_review_for_the_same_disease_is_not_a_duplicate():
     assert problems_of(app) == []
 
 
+def live_certification(app):
+    """An earlier application of the same person and disease whose benefit is in effect."""
+    from applications.certificates import certification_issue
+
+    earlier = ApplicationFactory(
+        applicant=app.applicant, disease=app.disease, status=ApplicationStatus.EFFECTIVE, submitted_at=app.submitted_at
+    )
+    return certification_issue(application=earlier, on=ON)
+
+
 def test_live_certification_for_the_same_disease_is_a_problem():
     app = application()
-    ApplicationFactory(applicant=app.applicant, disease=app.disease, status=ApplicationStatus.EFFECTIVE)
+    live_certification(app)
     assert [(p["code"], p["field"]) for p in problems_of(app)] == [("duplicate_certification", "disease_code")]
 
 
@@ -455,7 +465,7 @@ def application_breaking_every_rule() -> tuple[Application, dict[str, str]]:
     }
     add(app, "hospital_appraisal", hospital=hospital(level=3, can_appraise=False))
     registry(app).update(status=InsuredStatus.SUSPENDED, region_code="620102")
-    ApplicationFactory(applicant=app.applicant, disease=app.disease, status=ApplicationStatus.EFFECTIVE)
+    live_certification(app)
     return app, {f"documents.<{kind}>": f"documents.{document.pk}" for kind, document in documents.items()}
 
 
@@ -579,3 +589,17 @@ def test_check_of_an_application_that_is_not_submitted_is_a_no_op(status):
 
 def test_check_of_an_unknown_application_returns_none():
     assert application_check(application_id="00000000-0000-0000-0000-000000000000", on=ON) is None
+
+
+def test_lapsed_certification_for_the_same_disease_is_not_a_problem():
+    app = application()
+    live_certification(app).__class__.objects.update(status="lapsed")
+    assert problems_of(app) == []
+
+
+def test_change_application_for_a_certified_disease_is_not_a_duplicate():
+    app = application()
+    live_certification(app)
+    type(app).objects.filter(pk=app.pk).update(kind=ApplicationKind.CHANGE)
+    app.refresh_from_db()
+    assert problems_of(app) == []

@@ -139,6 +139,19 @@ def test_expert_cannot_decide_another_experts_assignment(client, expert1, expert
     assert theirs.decision == ""
 
 
+def test_expert_cannot_edit_the_assignment_itself(client, expert1):
+    mine = assignment(expert1)
+    client.force_login(expert1)
+
+    response = client.post(
+        reverse("admin:reviews_reviewassignment_change", args=[mine.pk]), {"decision": "approve", "is_active": ""}
+    )
+
+    assert response.status_code == 403
+    mine.refresh_from_db()
+    assert (mine.decision, mine.is_active) == ("", True)
+
+
 def test_expert_cannot_open_the_officer_pages(client, expert1):
     mine = assignment(expert1)
     client.force_login(expert1)
@@ -193,6 +206,17 @@ def test_overdue_filter_lists_only_pending_cases_past_their_deadline(client, exp
     assert overdue.application.reference in html
     assert due_today.application.reference not in html
     assert decided_late.application.reference not in html
+
+
+def test_due_soon_filter_lists_pending_cases_within_five_working_days(client, expert1):
+    soon = assignment(expert1, deadline=working_days_add(start=ON, days=5).deadline)
+    later = assignment(expert1, deadline=working_days_add(start=ON, days=6).deadline)
+    client.force_login(expert1)
+
+    html = page(client, deadline="soon")
+
+    assert soon.application.reference in html
+    assert later.application.reference not in html
 
 
 def test_opinion_filter_separates_pending_from_decided(client, expert1):

@@ -288,13 +288,14 @@ def test_insured_region_wins_over_the_birthplace_in_the_id_number():
     assert (entry.batch.region_code, entry.district) == ("620900", "玉门市")
 
 
-def test_entry_region_falls_back_to_the_id_number_when_not_in_the_registry():
+def test_entry_region_falls_back_to_the_city_of_the_id_number_when_not_in_the_registry():
+    # Only the city: the county digits of the ID number are what its published mask hides.
     application = approved(id_region="620981", region=None)
 
     publish(MON_NOV_2)
 
     entry = entry_of(application)
-    assert (entry.batch.region_code, entry.district) == ("620900", "玉门市")
+    assert (entry.batch.region_code, entry.district) == ("620900", "酒泉市")
 
 
 def test_entry_holds_no_unmasked_identity():

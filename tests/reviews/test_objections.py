@@ -11,7 +11,6 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 
-
 from applications.models import ApplicationEvent, ApplicationStatus, Certification
 from config.domain import InvalidInput, InvalidState
 from reviews.announcements import announcement_close, objection_file, objection_resolve
@@ -99,6 +98,8 @@ def test_anyone_files_an_objection_and_the_entry_is_held(client, batch, entry, a
         ({"contact_phone": ""}, "contact_phone", "请填写联系人手机号码。"),
         ({"entry": 999999}, "entry", "本批公示名单中没有该条目。"),
         ({"entry": "abc"}, "entry", "公示条目编号无效。"),
+        ({"entry": 10**20}, "entry", "公示条目编号无效。"),
+        ({"entry": -1}, "entry", "公示条目编号无效。"),
     ],
 )
 def test_bad_input_is_400_naming_the_field_in_chinese(client, batch, entry, change, field, message):
@@ -434,6 +435,7 @@ def test_admin_uphold_action(officer_client, objection, app):
 
 def test_admin_needs_the_change_permission_to_resolve(client, objection):
     viewer = officer(username="viewer")
+    viewer.groups.clear()  # the officers' group may resolve; this account may only look
     viewer.user_permissions.add(*Permission.objects.filter(codename="view_objection"))
     client.force_login(viewer)
 
@@ -458,3 +460,19 @@ def test_admin_batch_and_entry_pages_are_read_only(officer_client, batch, entry,
         assert 'name="_save"' not in page.content.decode()
     assert entry.masked_name in batch_page.content.decode()
     assert officer_client.get("/admin/reviews/announcementbatch/add/").status_code == 403
+
+
+def test_officers_group_may_resolve_objections_from_the_migration(objection):
+    from django.contrib.auth.models import Group
+
+    from applications.roles import OFFICERS
+
+    codenames = set(Group.objects.get(name=OFFICERS).permissions.values_list("codename", flat=True))
+    assert {"view_objection", "change_objection", "view_announcementbatch", "view_announcemententry"} <= codenames
+
+
+def test_objection_to_an_entry_of_another_batch_is_refused_by_the_service(entry):
+    from config.domain import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        objection_file(entry_id=entry.pk, batch_id=entry.batch_id + 1000, **{**VALID, "contact_phone": "13800138000"})
