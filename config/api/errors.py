@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -104,15 +105,24 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+# Django-level errors: the problem format under /api/, Django's plain pages elsewhere (admin, 公示).
+
+
 def json_404(request, exception=None):  # type: ignore[no-untyped-def]
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
     return JsonResponse(problem(404, type_="not_found", detail="未找到该资源。"), status=404)
 
 
 def json_500(request):  # type: ignore[no-untyped-def]
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
     return JsonResponse(problem(500, type_="server_error", detail="服务器暂时无法处理请求，请稍后再试。"), status=500)
 
 
 def json_400(request, exception=None):  # type: ignore[no-untyped-def]
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
     return JsonResponse(problem(400, type_="bad_request", detail="请求无效。"), status=400)
 
 

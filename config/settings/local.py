@@ -1,8 +1,8 @@
-"""Development / embedded defaults: what `make run` and `.venv/bin/python manage.py` use."""
+"""Embedded defaults: what `make run` and `.venv/bin/python manage.py` use (demo mode, dev secret)."""
 
 import os
 
-os.environ.setdefault("DJANGO_DEBUG", "true")
+# Debug stays off unless asked for (DJANGO_DEBUG=true): even the demo never shows a stack trace.
 os.environ.setdefault("DEMO_MODE", "true")
 
 from .base import *  # noqa: F403
