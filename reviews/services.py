@@ -169,16 +169,20 @@ def review_start_round(
         )
     application.save(update_fields=["review_round", "officer_decision_needed", "updated_at"])
     for assignment in assignments:
-        notification_send(
-            user=assignment.expert,
-            application=application,
-            kind="assigned",
-            title=f"新分派评审案件{application.reference}",
-            body=f"请于{application.review_deadline:%Y年%m月%d日}前提交评审意见。",
-            short_text=f"【医保慢特病】您有新的评审案件{application.reference}，请登录后台查看。",
-            dedupe_key=f"assigned:{assignment.pk}",
-        )
+        _notify_assigned(assignment=assignment, application=application)
     return assignments
+
+
+def _notify_assigned(*, assignment: ReviewAssignment, application: Application) -> None:
+    notification_send(
+        user=assignment.expert,
+        application=application,
+        kind="assigned",
+        title=f"新分派评审案件{application.reference}",
+        body=f"请于{application.review_deadline:%Y年%m月%d日}前提交评审意见。",
+        short_text=f"【医保慢特病】您有新的评审案件{application.reference}，请登录后台查看。",
+        dedupe_key=f"assigned:{assignment.pk}",
+    )
 
 
 def review_accept(*, application: Application, on: dt.date) -> None:
@@ -230,15 +234,7 @@ def review_reassign(*, assignment_id: int, expert: User, by: User) -> ReviewAssi
     new = ReviewAssignment.objects.create(
         application=application, expert=expert, round=old.round, role=old.role, assigned_by=by
     )
-    notification_send(
-        user=expert,
-        application=application,
-        kind="assigned",
-        title=f"新分派评审案件{application.reference}",
-        body=f"请于{application.review_deadline:%Y年%m月%d日}前提交评审意见。",
-        short_text=f"【医保慢特病】您有新的评审案件{application.reference}，请登录后台查看。",
-        dedupe_key=f"assigned:{new.pk}",
-    )
+    _notify_assigned(assignment=new, application=application)
     return new
 
 
@@ -266,15 +262,7 @@ def review_assign_additional(*, application_id: object, expert: User, by: User) 
     if role == AssignmentRole.ESCALATION or panel_count + 1 >= size:
         application.officer_decision_needed = False
         application.save(update_fields=["officer_decision_needed", "updated_at"])
-    notification_send(
-        user=expert,
-        application=application,
-        kind="assigned",
-        title=f"新分派评审案件{application.reference}",
-        body=f"请于{application.review_deadline:%Y年%m月%d日}前提交评审意见。",
-        short_text=f"【医保慢特病】您有新的评审案件{application.reference}，请登录后台查看。",
-        dedupe_key=f"assigned:{assignment.pk}",
-    )
+    _notify_assigned(assignment=assignment, application=application)
     return assignment
 
 
