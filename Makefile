@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install install-dev setup lint schema schema-check migrate-check clean
+.PHONY: run test install install-dev setup lint typecheck schema schema-check migrate-check clean
 
 $(VENV)/.installed-runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -35,6 +35,10 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs; the settings module, files and plugins are in pyproject.toml [tool.mypy].
+typecheck: install-dev
+	$(VENV)/bin/mypy
+
 migrate-check: install-dev
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
@@ -46,7 +50,7 @@ schema-check: install-dev
 	DATABASE_URL= DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi.check.yaml
 	diff -u openapi.yaml $(VENV)/openapi.check.yaml || { echo "openapi.yaml is stale: run 'make schema' and commit it"; exit 1; }
 
-test: lint migrate-check schema-check
+test: lint typecheck migrate-check schema-check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:

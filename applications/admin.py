@@ -29,6 +29,7 @@ from applications.models import (
 )
 from applications.remote import remote_filing_decide
 from applications.renewals import certification_revoke
+from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
 
@@ -94,7 +95,7 @@ class EventInline(admin.TabularInline):
     model = ApplicationEvent
     extra = 0
     can_delete = False
-    fields = ["at", "actor_label", "from_status", "to_status", "reason"]
+    fields = ("at", "actor_label", "from_status", "to_status", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -105,7 +106,7 @@ class DocumentInline(admin.TabularInline):
     model = Document
     extra = 0
     can_delete = False
-    fields = ["kind", "original_name", "content_type", "size", "issued_on", "hospital", "duplicate_of", "open_link"]
+    fields = ("kind", "original_name", "content_type", "size", "issued_on", "hospital", "duplicate_of", "open_link")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -204,13 +205,14 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def file_view(self, request: HttpRequest, document_id: str) -> FileResponse:
         """Inline preview in the admin through the same permission check and access log as the API."""
+        user = authenticated_user(request)
         document = get_object_or_404(Document.objects.only("application_id"), pk=document_id)
         document, role = selectors.document_for_reader(
-            user=request.user, application_id=document.application_id, document_id=document_id
+            user=user, application_id=document.application_id, document_id=document_id
         )
         handle = services.document_open(
             document=document,
-            user=request.user,
+            user=user,
             role=role,
             ip_address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -320,7 +322,7 @@ class CertificationAdmin(admin.ModelAdmin):
         reason = request.POST.get("reason", "") if request.method == "POST" else ""
         if request.method == "POST" and request.POST.get("decision") == "revoke":
             try:
-                certification_revoke(certification=certification, officer=request.user, reason=reason)
+                certification_revoke(certification=certification, officer=authenticated_user(request), reason=reason)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -421,7 +423,9 @@ class RemoteFilingAdmin(admin.ModelAdmin):
         decision = request.POST.get("decision") if request.method == "POST" else None
         if decision in ("grant", "reject"):
             try:
-                remote_filing_decide(filing=filing, officer=request.user, grant=decision == "grant", reason=reason)
+                remote_filing_decide(
+                    filing=filing, officer=authenticated_user(request), grant=decision == "grant", reason=reason
+                )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

@@ -31,6 +31,7 @@ from applications.serializers import (
     RemoteFilingOutput,
     WithdrawInput,
 )
+from config.auth import authenticated_user
 
 PROBLEM = OpenApiResponse(description="Problem (统一错误格式)")
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -76,7 +77,7 @@ class ApplicationListCreateApi(generics.GenericAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Application.objects.none()
-        return selectors.application_list(user=self.request.user)
+        return selectors.application_list(user=authenticated_user(self.request))
 
     @extend_schema(responses=ApplicationListOutput(many=True), summary="我的申请")
     def get(self, request: Request) -> Response:
@@ -93,22 +94,23 @@ class ApplicationListCreateApi(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         agent = values.get("agent")
+        user = authenticated_user(request)
         application = services.application_create(
-            applicant=request.user,
+            applicant=user,
             disease_code=values["disease_code"],
             diagnosis_date=values["diagnosis_date"],
             diagnosing_hospital_code=values["diagnosing_hospital"],
             agent=services.Agent(**agent) if agent else None,
             kind=values.get("kind") or "new",
         )
-        application = selectors.application_get(user=request.user, application_id=application.pk)
+        application = selectors.application_get(user=user, application_id=application.pk)
         return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)
 
 
 class ApplicationDetailApi(APIView):
     @extend_schema(responses={200: ApplicationOutput, 404: PROBLEM}, summary="申请详情")
     def get(self, request: Request, pk: str) -> Response:
-        application = selectors.application_get(user=request.user, application_id=pk)
+        application = selectors.application_get(user=authenticated_user(request), application_id=pk)
         return Response(ApplicationOutput(application).data)
 
 
@@ -121,9 +123,10 @@ class ApplicationSubmitApi(APIView):
     )
     def post(self, request: Request, pk: str) -> Response:
         def submit() -> tuple[int, dict]:
-            application = selectors.application_get(user=request.user, application_id=pk)
-            services.application_submit(application=application, user=request.user)
-            fresh = selectors.application_get(user=request.user, application_id=pk)
+            user = authenticated_user(request)
+            application = selectors.application_get(user=user, application_id=pk)
+            services.application_submit(application=application, user=user)
+            fresh = selectors.application_get(user=user, application_id=pk)
             return status.HTTP_202_ACCEPTED, ApplicationOutput(fresh).data
 
         return idempotent_response(request=request, scope=f"submit:{pk}", perform=submit)
@@ -134,11 +137,10 @@ class ApplicationWithdrawApi(APIView):
     def post(self, request: Request, pk: str) -> Response:
         data = WithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
-        application = selectors.application_get(user=request.user, application_id=pk)
-        services.application_withdraw(
-            application=application, user=request.user, reason=data.validated_data.get("reason", "")
-        )
-        fresh = selectors.application_get(user=request.user, application_id=pk)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
+        services.application_withdraw(application=application, user=user, reason=data.validated_data.get("reason", ""))
+        fresh = selectors.application_get(user=user, application_id=pk)
         return Response(ApplicationOutput(fresh).data)
 
 
@@ -148,7 +150,7 @@ class DocumentListCreateApi(APIView):
 
     @extend_schema(responses=DocumentOutput(many=True), summary="申请材料列表")
     def get(self, request: Request, pk: str) -> Response:
-        application = selectors.application_get(user=request.user, application_id=pk)
+        application = selectors.application_get(user=authenticated_user(request), application_id=pk)
         return Response(DocumentOutput(application.documents.all(), many=True).data)
 
     @extend_schema(
@@ -157,13 +159,14 @@ class DocumentListCreateApi(APIView):
         summary="上传材料",
     )
     def post(self, request: Request, pk: str) -> Response:
-        application = selectors.application_get(user=request.user, application_id=pk)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
         data = DocumentUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         document = services.document_add(
             application=application,
-            user=request.user,
+            user=user,
             kind=values["kind"],
             file=values["file"],
             issued_on=values.get("issued_on"),
@@ -175,9 +178,10 @@ class DocumentListCreateApi(APIView):
 class DocumentDetailApi(APIView):
     @extend_schema(responses={204: None, 404: PROBLEM, 409: PROBLEM}, summary="删除材料")
     def delete(self, request: Request, pk: str, document_id: str) -> Response:
-        application = selectors.application_get(user=request.user, application_id=pk)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
         document = selectors.document_get(application=application, document_id=document_id)
-        services.document_delete(application=application, document=document, user=request.user)
+        services.document_delete(application=application, document=document, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -187,10 +191,11 @@ class DocumentFileApi(APIView):
         summary="下载材料原件（每次访问均记录）",
     )
     def get(self, request: Request, pk: str, document_id: str) -> FileResponse:
-        document, role = selectors.document_for_reader(user=request.user, application_id=pk, document_id=document_id)
+        user = authenticated_user(request)
+        document, role = selectors.document_for_reader(user=user, application_id=pk, document_id=document_id)
         handle = services.document_open(
             document=document,
-            user=request.user,
+            user=user,
             role=role,
             ip_address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -215,13 +220,13 @@ class NotificationListApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return selectors.notification_list(user=self.request.user)
+        return selectors.notification_list(user=authenticated_user(self.request))
 
 
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses={200: NotificationOutput, 404: PROBLEM}, summary="标记通知为已读")
     def post(self, request: Request, pk: int) -> Response:
-        notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
+        notification = get_object_or_404(selectors.notification_list(user=authenticated_user(request)), pk=pk)
         return Response(NotificationOutput(notification_mark_read(notification=notification)).data)
 
 
@@ -234,9 +239,10 @@ class ApplicationAppealApi(APIView):
     def post(self, request: Request, pk: str) -> Response:
         data = AppealInput(data=request.data)
         data.is_valid(raise_exception=True)
-        application = selectors.application_get(user=request.user, application_id=pk)
-        services.application_appeal(application=application, user=request.user, reason=data.validated_data["reason"])
-        return Response(ApplicationOutput(selectors.application_get(user=request.user, application_id=pk)).data)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
+        services.application_appeal(application=application, user=user, reason=data.validated_data["reason"])
+        return Response(ApplicationOutput(selectors.application_get(user=user, application_id=pk)).data)
 
 
 class RemoteFilingListCreateApi(generics.GenericAPIView):
@@ -247,7 +253,7 @@ class RemoteFilingListCreateApi(generics.GenericAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):
             return RemoteFiling.objects.none()
-        return selectors.remote_filing_list(user=self.request.user)
+        return selectors.remote_filing_list(user=authenticated_user(self.request))
 
     @extend_schema(responses=RemoteFilingOutput(many=True), summary="我的异地备案")
     def get(self, request: Request) -> Response:
@@ -264,7 +270,7 @@ class RemoteFilingListCreateApi(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         filing = remote_filing_create(
-            holder=request.user,
+            holder=authenticated_user(request),
             type=values["type"],
             place=values["place"],
             start_date=values["start_date"],

@@ -517,7 +517,7 @@ def insured_import(*, file: TextIO) -> InsuredImportResult:
         if errors:
             result.errors.extend(RowError(f"line {line}", name, message) for name, message in errors)
             continue
-        seen.add(number)
+        seen.add(values["id_number"])  # set: a row without errors has a valid ID number
         chunk.append(values)
         if len(chunk) >= INSURED_CHUNK_SIZE:
             _insured_write(chunk, result=result)

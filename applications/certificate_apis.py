@@ -24,6 +24,7 @@ from applications.models import Certification
 from applications.renewals import annual_review_open
 from applications.selectors import application_get
 from applications.serializers import ApplicationOutput
+from config.auth import authenticated_user
 
 PROBLEM = OpenApiResponse(description="Problem (统一错误格式)")
 
@@ -60,7 +61,7 @@ class CertificateListApi(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Certification.objects.none()
-        return certification_list(user=self.request.user)
+        return certification_list(user=authenticated_user(self.request))
 
     @extend_schema(responses={200: CertificateOutput(many=True), 401: PROBLEM}, summary="我的电子凭证")
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -70,7 +71,8 @@ class CertificateListApi(generics.ListAPIView):
 class CertificateDetailApi(APIView):
     @extend_schema(responses={200: CertificateOutput, 401: PROBLEM, 404: PROBLEM}, summary="电子凭证详情")
     def get(self, request: Request, pk: str) -> Response:
-        return Response(CertificateOutput(certification_get(user=request.user, certification_id=pk)).data)
+        certification = certification_get(user=authenticated_user(request), certification_id=pk)
+        return Response(CertificateOutput(certification).data)
 
 
 class CertificatePdfApi(APIView):
@@ -79,7 +81,7 @@ class CertificatePdfApi(APIView):
         summary="下载电子凭证 PDF（仅持证人）",
     )
     def get(self, request: Request, pk: str) -> HttpResponse:
-        certification = certification_get(user=request.user, certification_id=pk)
+        certification = certification_get(user=authenticated_user(request), certification_id=pk)
         response = HttpResponse(certificate_pdf_render(certification=certification), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="certificate-{certification.code}.pdf"'
         # It names the holder: no shared cache may keep it.
@@ -129,6 +131,7 @@ class CertificateVerifyApi(APIView):
             if normalized
             else None
         )
+        body: dict[str, object]
         if certification is None:
             body = {"valid": False}
         else:
@@ -156,7 +159,8 @@ class CertificateAnnualReviewApi(APIView):
         summary="办理年度资格复核（生成 annual_review 申请，之后上传材料并提交）",
     )
     def post(self, request: Request, pk: str) -> Response:
-        certification = certification_get(user=request.user, certification_id=pk)
-        application = annual_review_open(certification=certification, user=request.user)
-        application = application_get(user=request.user, application_id=application.pk)
+        user = authenticated_user(request)
+        certification = certification_get(user=user, certification_id=pk)
+        application = annual_review_open(certification=certification, user=user)
+        application = application_get(user=user, application_id=application.pk)
         return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications.models import IdempotencyKey
+from config.auth import authenticated_user
 from config.domain import Conflict, InvalidInput
 
 MAX_KEY_LENGTH = 100
@@ -25,17 +26,18 @@ def idempotent_response(*, request: Request, scope: str, perform: Callable[[], t
             "Idempotency-Key 过长（最多100个字符）。", code="idempotency_key_too_long", field="Idempotency-Key"
         )
 
-    stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+    user = authenticated_user(request)  # every state-changing endpoint requires a signed-in user
+    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
     replayed = stored is not None
     if stored is None:
         status_code, body = perform()
         try:
             with transaction.atomic():
                 stored = IdempotencyKey.objects.create(
-                    user=request.user, key=key, scope=scope, response_status=status_code, response_body=body
+                    user=user, key=key, scope=scope, response_status=status_code, response_body=body
                 )
         except IntegrityError:  # a concurrent request with the same key stored its answer first
-            stored = IdempotencyKey.objects.get(user=request.user, key=key)
+            stored = IdempotencyKey.objects.get(user=user, key=key)
             replayed = True
     if stored.scope != scope:
         raise Conflict("该 Idempotency-Key 已用于另一请求。", code="idempotency_key_reused", field="Idempotency-Key")

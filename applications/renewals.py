@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -85,6 +87,7 @@ def annual_review_open(*, certification: Certification, user: User) -> Applicati
 def annual_review_pass(*, application: Application, actor: User | None, on: dt.date, reason: str) -> Certification:
     """The review passed (on the check, or by an expert): the certification runs for another year.
     Called with the application row locked."""
+    assert application.reviewed_certification_id is not None, "an annual review names its certification"
     certification = Certification.objects.select_for_update().get(pk=application.reviewed_certification_id)
     event = application_transition(
         application=application,
@@ -167,7 +170,7 @@ def _when(*, on: dt.date, due: dt.date) -> str:
     return "今天" if days == 0 else f"已逾期{-days}天"
 
 
-def _create_reminders(wanted: list[tuple[dict, str, str]], *, on: dt.date) -> int:
+def _create_reminders(wanted: Sequence[tuple[Mapping[str, Any], str, str]], *, on: dt.date) -> int:
     """One bulk insert per batch; the unique (user, dedupe_key) makes a replay insert nothing."""
     from applications.models import DeliveryStatus
     from applications.notifications import send_task_safely

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -31,7 +33,7 @@ def document_get(*, application: Application, document_id: object) -> Document:
     return get_object_or_404(Document.objects.select_related("hospital"), application=application, pk=document_id)
 
 
-def document_for_reader(*, user: User, application_id: object, document_id: object) -> tuple[Document, str]:
+def document_for_reader(*, user: User, application_id: UUID | str, document_id: object) -> tuple[Document, str]:
     """A document whose bytes the caller may read, with the caller's role; 404 for anyone else.
 
     Readers: the owner, an officer holding the view permission, an expert the case is assigned to."""

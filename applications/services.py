@@ -8,6 +8,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.files.base import File
@@ -250,6 +251,7 @@ def document_delete(*, application: Application, document: Document, user: User)
     application = _locked(application)
     _require_editable(application)
     storage, name = document.file.storage, document.file.name
+    assert name is not None  # the file column is NOT NULL
     document.delete()
     # Delete the bytes only once the row is gone for good.
     transaction.on_commit(lambda: storage.delete(name))
@@ -318,7 +320,7 @@ def application_withdraw(*, application: Application, user: User, reason: str = 
 
 
 @transaction.atomic
-def application_check(*, application_id: object, on: dt.date | None = None) -> Application | None:
+def application_check(*, application_id: UUID | str, on: dt.date | None = None) -> Application | None:
     """Run the completeness check on a submitted application: accept it (受理: under_review, the
     review clock starts) or send it back with every problem at once. Safe to run twice: anything
     not `submitted` any more is left alone."""

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol, cast
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -17,6 +20,7 @@ from accounts.identity import mask_id_number, mask_name
 from accounts.models import User
 from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
 from applications.roles import EXPERTS
+from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.calendar import (
     PROVISIONAL_WARNING,
@@ -170,11 +174,26 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 DAYS_LEFT_SOON = 5  # amber from this many working days left, red from 0
 
+# A changelist column: a field or method name, or a callable taking the row.
+_Column = str | Callable[[ReviewAssignment], str | bool]
+
+
+class _ListedAssignment(Protocol):
+    """A row of the workbench: its working days left, set for the whole page at once."""
+
+    days_left_value: int | None
+
+
+class _CaseAssignment(Protocol):
+    """An assignment on the officer's case page: whether it may still be reassigned (the template reads it)."""
+
+    reassignable: bool
+
 
 def _is_officer(request: HttpRequest) -> bool:
     """Officer or superuser; asked once per request."""
     if not hasattr(request, "_reviews_is_officer"):
-        request._reviews_is_officer = is_officer(request.user)  # type: ignore[attr-defined]
+        request._reviews_is_officer = is_officer(authenticated_user(request))  # type: ignore[attr-defined]
     return request._reviews_is_officer  # type: ignore[attr-defined]
 
 
@@ -279,7 +298,7 @@ class ReviewAssignmentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     template = "admin/reviews/reviewassignment/application_inline.html"
-    fields = ["round", "role", "expert_name", "is_active", "decision", "reason", "decided_at", "assigned_at"]
+    fields = ("round", "role", "expert_name", "is_active", "decision", "reason", "decided_at", "assigned_at")
     readonly_fields = fields
     verbose_name = "评审意见"
     verbose_name_plural = "专家评审意见"
@@ -349,7 +368,7 @@ def _case_context(application: Application) -> dict:
 class ReviewAssignmentAdmin(admin.ModelAdmin):
     """The workbench (评审案件): an expert's queue of assigned cases, every assignment for an officer."""
 
-    list_display_base = [
+    list_display_base: list[_Column] = [
         "reference",
         "applicant",
         "disease",
@@ -422,7 +441,7 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list[_Column]:
         if _is_officer(request):
             return [
                 *self.list_display_base[:4],
@@ -482,9 +501,10 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="剩余工作日")
     def days_left(self, obj: ReviewAssignment) -> str:
-        if not hasattr(obj, "days_left_value"):  # the change page: one row
-            obj.days_left_value = working_days_left_for(applications=[obj.application]).get(obj.application_id)
-        return days_left_html(obj.application, obj.days_left_value)
+        row = cast(_ListedAssignment, obj)
+        if not hasattr(row, "days_left_value"):  # the change page: one row
+            row.days_left_value = working_days_left_for(applications=[obj.application]).get(obj.application_id)
+        return days_left_html(obj.application, row.days_left_value)
 
     @admin.display(description="意见", ordering="decision")
     def opinion(self, obj: ReviewAssignment) -> str:
@@ -579,7 +599,7 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
             try:
                 review_decide(
                     assignment_id=assignment.pk,
-                    expert=request.user,
+                    expert=authenticated_user(request),
                     decision=decision,
                     reason=form.cleaned_data["reason"],
                 )
@@ -604,7 +624,7 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
         else:
             expert = form.cleaned_data["expert"]
             try:
-                review_reassign(assignment_id=assignment.pk, expert=expert, by=request.user)
+                review_reassign(assignment_id=assignment.pk, expert=expert, by=authenticated_user(request))
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -618,7 +638,7 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
         assignments = list(application.assignments.select_related("expert", "assigned_by").order_by("round", "id"))
         for assignment in assignments:
             assignment.application = application
-            assignment.reassignable = _is_pending(assignment)
+            cast(_CaseAssignment, assignment).reassignable = _is_pending(assignment)
         under_review = application.status == ApplicationStatus.UNDER_REVIEW
         current = {a.expert_id for a in assignments if a.is_active and a.round == application.review_round}
         context = {
@@ -641,7 +661,9 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
         else:
             expert = form.cleaned_data["expert"]
             try:
-                added = review_assign_additional(application_id=application_id, expert=expert, by=request.user)
+                added = review_assign_additional(
+                    application_id=application_id, expert=expert, by=authenticated_user(request)
+                )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -661,7 +683,7 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
             try:
                 review_decide_as_officer(
                     application_id=application_id,
-                    officer=request.user,
+                    officer=authenticated_user(request),
                     decision=decision,
                     reason=form.cleaned_data["reason"],
                 )

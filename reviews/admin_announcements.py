@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.announcements import objection_resolve
 from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus, Objection, ObjectionStatus
@@ -52,7 +53,7 @@ class ReadOnlyAdminMixin:
 
 class AnnouncementEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AnnouncementEntry
-    fields = ["masked_name", "masked_id_number", "disease_name", "district", "status", "open_objections", "application"]
+    fields = ("masked_name", "masked_id_number", "disease_name", "district", "status", "open_objections", "application")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -87,7 +88,7 @@ class AnnouncementBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["region_name"]
     date_hierarchy = "published_on"
-    fields = ["region_code", "region_name", "published_on", "ends_on", "closed_at", "created_at", "public_page"]
+    fields = ("region_code", "region_name", "published_on", "ends_on", "closed_at", "created_at", "public_page")
     readonly_fields = fields
     inlines = [AnnouncementEntryInline]
 
@@ -123,7 +124,7 @@ class AnnouncementBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class ObjectionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Objection
-    fields = ["created_at", "status", "reason", "contact_name", "contact_phone", "resolution", "resolve"]
+    fields = ("created_at", "status", "reason", "contact_name", "contact_phone", "resolution", "resolve")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -139,7 +140,7 @@ class AnnouncementEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "batch__region_name", "batch__published_on"]
     search_fields = ["=application__reference", "masked_name"]
     list_select_related = ["batch"]
-    fields = ["batch", "masked_name", "masked_id_number", "disease_name", "district", "status", "application"]
+    fields = ("batch", "masked_name", "masked_id_number", "disease_name", "district", "status", "application")
     readonly_fields = fields
     inlines = [ObjectionInline]
 
@@ -167,7 +168,7 @@ class ObjectionAdmin(admin.ModelAdmin):
     search_fields = ["=entry__application__reference", "contact_phone"]
     date_hierarchy = "created_at"
     actions = ["dismiss_selected", "uphold_selected"]
-    fields = [
+    fields = (
         "entry_summary",
         "batch",
         "application",
@@ -180,7 +181,7 @@ class ObjectionAdmin(admin.ModelAdmin):
         "resolved_by",
         "resolved_at",
         "resolve",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description="异议对象")
@@ -230,7 +231,7 @@ class ObjectionAdmin(admin.ModelAdmin):
                 try:
                     objection_resolve(
                         objection_id=objection.pk,
-                        officer=request.user,  # type: ignore[arg-type]
+                        officer=authenticated_user(request),
                         upheld=decision == "uphold",
                         resolution=resolution,
                     )
@@ -272,7 +273,7 @@ class ObjectionAdmin(admin.ModelAdmin):
                 try:
                     objection_resolve(
                         objection_id=objection.pk,
-                        officer=request.user,  # type: ignore[arg-type]
+                        officer=authenticated_user(request),
                         upheld=upheld,
                         resolution=resolution,
                     )

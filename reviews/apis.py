@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.auth import authenticated_user
 from reviews.calendar import MAX_WORKING_DAYS, working_days_add
 from reviews.models import ReviewAssignment
 from reviews.selectors import assignment_get, assignment_list, opinions_visible_to, working_days_left_for
@@ -160,11 +161,12 @@ class ReviewListApi(generics.GenericAPIView):
     def get(self, request: Request) -> Response:
         query = ReviewQueueQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
+        expert = authenticated_user(request)
         if query.validated_data["state"] == "decided":
-            queryset = assignment_list(expert=request.user, pending_only=False).exclude(decision="")
+            queryset = assignment_list(expert=expert, pending_only=False).exclude(decision="")
             queryset = queryset.order_by("-decided_at", "-id")
         else:
-            queryset = assignment_list(expert=request.user)
+            queryset = assignment_list(expert=expert)
         page = self.paginate_queryset(queryset)
         assert page is not None  # the project sets a default pagination class
         today = timezone.localdate()
@@ -187,7 +189,7 @@ class ReviewDetailApi(APIView):
         ),
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_case_data(assignment_get(expert=request.user, assignment_id=pk)))
+        return Response(_case_data(assignment_get(expert=authenticated_user(request), assignment_id=pk)))
 
 
 class ReviewDecisionApi(APIView):
@@ -203,13 +205,14 @@ class ReviewDecisionApi(APIView):
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
-        assignment = assignment_get(expert=request.user, assignment_id=pk)
+        expert = authenticated_user(request)
+        assignment = assignment_get(expert=expert, assignment_id=pk)
         data = ReviewDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         review_decide(
             assignment_id=assignment.pk,
-            expert=request.user,
+            expert=expert,
             decision=data.validated_data["decision"],
             reason=data.validated_data.get("reason", ""),
         )
-        return Response(_case_data(assignment_get(expert=request.user, assignment_id=pk)))
+        return Response(_case_data(assignment_get(expert=expert, assignment_id=pk)))

@@ -147,14 +147,14 @@ def calendar_seed(*, years: Iterable[int] | None = None) -> SeedResult:
     marked: list[int] = []
     known = {row.year: row for row in CalendarYear.objects.select_for_update().filter(year__in=wanted)}
     for year in wanted:
-        row = known.get(year)
-        if row is None:
+        year_row = known.get(year)
+        if year_row is None:
             CalendarYear.objects.create(year=year, is_official=True, source=OFFICIAL_SOURCE)
             marked.append(year)
-        elif not row.is_official:
-            row.is_official = True
-            row.source = row.source or OFFICIAL_SOURCE
-            row.save(update_fields=["is_official", "source", "updated_at"])
+        elif not year_row.is_official:
+            year_row.is_official = True
+            year_row.source = year_row.source or OFFICIAL_SOURCE
+            year_row.save(update_fields=["is_official", "source", "updated_at"])
             marked.append(year)
 
     return SeedResult(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -30,13 +31,15 @@ def sla_sweep(*, on: dt.date) -> str:
         if not applications:
             break
         last_pk = applications[-1].pk
-        left = working_days_left_many(today=on, deadlines=[a.review_deadline for a in applications])
-        pending = {}
+        deadlines = [a.review_deadline for a in applications if a.review_deadline is not None]
+        left = working_days_left_many(today=on, deadlines=deadlines)
+        pending: dict[UUID, list[ReviewAssignment]] = {}
         for assignment in ReviewAssignment.objects.filter(
             application__in=applications, is_active=True, decision=""
         ).select_related("expert"):
             pending.setdefault(assignment.application_id, []).append(assignment)
         for application in applications:
+            assert application.review_deadline is not None  # the queryset has only cases with a deadline
             days_left = left[application.review_deadline]
             assignments = [a for a in pending.get(application.pk, []) if a.round == application.review_round]
             if 0 <= days_left <= settings.REVIEW_REMIND_WORKING_DAYS_LEFT:

@@ -62,7 +62,9 @@ class CalendarDay(models.Model):
     # Derived from `kind` by the database, so the two can never disagree.
     is_working_day = models.GeneratedField(
         verbose_name="上班",
-        expression=models.Q(kind=CalendarDayKind.MAKEUP_WORKDAY),
+        # The stubs want an Expression; Django also takes a Q (a conditional expression, see
+        # GeneratedField.generated_sql), and wrapping it would change the migration.
+        expression=models.Q(kind=CalendarDayKind.MAKEUP_WORKDAY),  # type: ignore[arg-type]
         output_field=models.BooleanField(),
         db_persist=True,
     )

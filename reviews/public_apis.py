@@ -32,7 +32,9 @@ class ObjectionThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # Read at each request, not at import, so the rate follows the settings (and test overrides).
         try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+            # Rates are strings ("10/hour") or None; the stubs type these values as float | int | None
+            # (their own SimpleRateThrottle.THROTTLE_RATES, the same dict, is dict[str, str | None]).
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]  # type: ignore[return-value]
         except KeyError:
             raise ImproperlyConfigured("REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] has no 'objection' rate") from None
 

@@ -74,7 +74,9 @@ def objection_page(request: HttpRequest, pk: int) -> HttpResponse:
         throttle = ObjectionThrottle()
         if not is_open:
             error, status = "本批公示已结束，不能再提出异议。", 409
-        elif not throttle.allow_request(request, None):
+        # The stubs want a DRF Request and view; this plain Django form shares the API's counter, and
+        # ObjectionThrottle keys on request.META (the client IP) alone, never on the view.
+        elif not throttle.allow_request(request, None):  # type: ignore[arg-type]
             minutes = max(1, round((throttle.wait() or 60) / 60))
             error, status = f"提交过于频繁，请约{minutes}分钟后再试。", 429
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from uuid import UUID
 
 from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -53,7 +54,7 @@ def assignment_get(*, expert: User, assignment_id: object) -> ReviewAssignment:
     )
 
 
-def expert_can_read(*, user: User, application_id: object) -> bool:
+def expert_can_read(*, user: User, application_id: UUID | str) -> bool:
     """An expert reads a case's documents while it is assigned to them (any round)."""
     # Access ends with the review: an expert does not keep reading a case once it is decided.
     return ReviewAssignment.objects.filter(

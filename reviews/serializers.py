@@ -217,7 +217,8 @@ class ReviewCaseOutput(_AssignmentBase):
 
     @extend_schema_field(OtherOpinionOutput(many=True))
     def get_other_opinions(self, obj: ReviewAssignment) -> list:
-        return OtherOpinionOutput(self.context["other_opinions"], many=True).data
+        # With many=True the serializer is a ListSerializer and `.data` a ReturnList; the stubs don't model many=True.
+        return OtherOpinionOutput(self.context["other_opinions"], many=True).data  # type: ignore[return-value]
 
 
 def _sex_and_age(id_number: str, *, today: dt.date) -> tuple[str | None, int | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +27,7 @@ from reviews.models import AssignmentRole, ClockSuspension, Decision, ExpertProf
 logger = logging.getLogger(__name__)
 
 
-def _lock_application(application_id: object) -> Application:
+def _lock_application(application_id: UUID | str) -> Application:
     return (
         Application.objects.select_for_update(of=("self",))
         .select_related("disease", "disease__category", "applicant")
@@ -239,7 +240,7 @@ def review_reassign(*, assignment_id: int, expert: User, by: User) -> ReviewAssi
 
 
 @transaction.atomic
-def review_assign_additional(*, application_id: object, expert: User, by: User) -> ReviewAssignment:
+def review_assign_additional(*, application_id: UUID | str, expert: User, by: User) -> ReviewAssignment:
     """An officer adds an expert to the current round (e.g. to settle a split)."""
     application = _lock_application(application_id)
     if application.status != ApplicationStatus.UNDER_REVIEW:
@@ -304,7 +305,7 @@ def review_decide(*, assignment_id: int, expert: User, decision: str, reason: st
 
 
 @transaction.atomic
-def review_decide_as_officer(*, application_id: object, officer: User, decision: str, reason: str) -> Application:
+def review_decide_as_officer(*, application_id: UUID | str, officer: User, decision: str, reason: str) -> Application:
     """The officer settles a case the experts could not (a split with no further expert)."""
     reason = (reason or "").strip()
     if decision not in Decision.values:
