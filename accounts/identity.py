@@ -17,6 +17,10 @@ from stdnum import numdb
 from stdnum.cn import ric
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# A person's name as on the ID card: CJK (incl. the extension planes for rare characters and 〇),
+# or Latin letters for ethnic-minority and foreign names, joined by middle dots or spaces.
+_LETTER = "\u3400-\u9fff\uf900-\ufaff\u3007\U00020000-\U0003134fA-Za-z"
+NAME_PATTERN = rf"^[{_LETTER}](?:[{_LETTER}·• ]{{0,48}}[{_LETTER}])?$"
 
 
 def normalize_id_number(value: str) -> str:
@@ -46,6 +50,14 @@ def validate_id_number(value: str) -> str:
     if not id_number_region_known(number):
         raise ValidationError("身份证号码中的地区代码不存在。", code="id_number_region")
     return number
+
+
+def birth_date(number: str) -> dt.date:
+    """The birth date of a valid ID number (dt.date.min when it cannot be read)."""
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except (ValueError, IndexError):
+        return dt.date.min
 
 
 def validate_mobile(value: str) -> str:

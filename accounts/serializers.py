@@ -2,7 +2,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts.identity import validate_id_number, validate_mobile
+from accounts.identity import NAME_PATTERN, validate_id_number, validate_mobile
 from accounts.models import User
 
 
@@ -40,9 +40,7 @@ class RegisterInput(serializers.Serializer):
         error_messages={"invalid": "用户名为3至150位字母、数字或 _ . @ + - 符号。"},
     )
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    name = serializers.RegexField(
-        r"^[\u3400-\u9fff·•A-Za-z ]{1,50}$", error_messages={"invalid": "请输入与身份证一致的姓名。"}
-    )
+    name = serializers.RegexField(NAME_PATTERN, error_messages={"invalid": "请输入与身份证一致的姓名。"})
     id_number = IdNumberField()
     phone = MobileField()
 
@@ -51,7 +49,11 @@ class RegisterInput(serializers.Serializer):
         try:
             password_validation.validate_password(attrs["password"], user)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": exc.messages}) from None
+            details = [
+                serializers.ErrorDetail(error.message % (error.params or {}), code=error.code or "invalid")
+                for error in exc.error_list
+            ]
+            raise serializers.ValidationError({"password": details}) from None
         return attrs
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.identity import mask_id_number, validate_id_number
 from applications.models import (
+    MAX_RECORD_AGE_DAYS,
     Disease,
     DiseaseCategory,
     DocumentKind,
@@ -416,8 +417,9 @@ def _disease_values(
             values[name] = parse(raw[name])
         except ValidationError as exc:
             errors.append((name, _messages(exc)))
-    if values.get("record_max_age_days") == 0:
-        errors.append(("record_max_age_days", "应大于 0。"))
+    max_age = values.get("record_max_age_days")
+    if max_age is not None and not 1 <= max_age <= MAX_RECORD_AGE_DAYS:
+        errors.append(("record_max_age_days", f"应在1到{MAX_RECORD_AGE_DAYS}天之间。"))
 
     reexam = raw.get("reexam_evidence")
     values["reexam_evidence"] = None

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from applications.models import (
     LIVE_CERTIFICATION_STATUSES,
+    MAX_RECORD_AGE_DAYS,
     MEDICAL_KINDS,
     OPEN_STATUSES,
     Application,
@@ -60,7 +61,7 @@ def _medical_document_problems(document: Document, *, on: dt.date, max_age_days:
     problems = []
     if document.issued_on is None:
         problems.append(_problem("document_issued_on_missing", field, f"{label}未填写出具日期，请补充。"))
-    elif document.issued_on < on - dt.timedelta(days=max_age_days):
+    elif document.issued_on < on - dt.timedelta(days=min(max_age_days, MAX_RECORD_AGE_DAYS)):
         problems.append(
             _problem(
                 "document_too_old",
@@ -237,6 +238,14 @@ def _insurance_problems(application: Application) -> list[Problem]:
     if person is None:
         return [_problem("not_insured", "insured", "未查询到您的参保登记信息，请确认已在本统筹区参加基本医疗保险。")]
     problems = []
+    if person.name != application.applicant.name:
+        problems.append(
+            _problem(
+                "name_mismatch",
+                "insured",
+                "账户姓名与参保登记姓名不一致，请核对身份证号码和姓名；如登记信息有误，请联系参保地医保经办机构。",
+            )
+        )
     if person.status != InsuredStatus.ACTIVE:
         problems.append(
             _problem(

@@ -22,6 +22,10 @@ class InsuredStatus(models.TextChoices):
     TERMINATED = "terminated", "终止参保"
 
 
+# Records older than ten years never count: a bound that keeps the catalogue data sane.
+MAX_RECORD_AGE_DAYS = 3650
+
+
 class DiseaseCategory(models.Model):
     code = models.SlugField("类别代码", max_length=40, unique=True)
     name = models.CharField("类别名称", max_length=50)
@@ -51,7 +55,9 @@ class Disease(models.Model):
             '{"any": ["pathology_report", "imaging_report"]}]}'
         ),
     )
-    record_max_age_days = models.PositiveIntegerField("病历有效期(天)", default=365)
+    record_max_age_days = models.PositiveIntegerField(
+        "病历有效期(天)", default=365, validators=[MinValueValidator(1), MaxValueValidator(MAX_RECORD_AGE_DAYS)]
+    )
     requires_hospital_appraisal = models.BooleanField("需定点医院鉴定意见", default=False)
     requires_annual_reexam = models.BooleanField("年度复核需复查材料", default=False)
     reexam_evidence = models.JSONField("复查材料规则", null=True, blank=True)

@@ -45,6 +45,13 @@ def remote_filing_create(
         errors.append({"field": "type", "code": "invalid", "message": "备案类型只能为 temporary 或 long_term。"})
     if not place.strip():
         errors.append({"field": "place", "code": "required", "message": "请填写就医地。"})
+    today = timezone.localdate()
+    if not today - dt.timedelta(days=31) <= start_date <= today + dt.timedelta(days=366):
+        errors.append(
+            {"field": "start_date", "code": "out_of_range", "message": "开始日期须在近一个月内或一年以内的将来。"}
+        )
+    if end_date is not None and end_date > start_date + dt.timedelta(days=5 * 366):
+        errors.append({"field": "end_date", "code": "out_of_range", "message": "备案期限最长为5年。"})
     if end_date is not None and end_date < start_date:
         errors.append({"field": "end_date", "code": "before_start", "message": "结束日期不能早于开始日期。"})
     if type == RemoteFilingType.LONG_TERM and proof is None:

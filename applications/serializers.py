@@ -5,7 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.identity import mask_id_number, mask_phone
+from accounts.identity import NAME_PATTERN, mask_id_number, mask_phone
 from accounts.serializers import IdNumberField, MobileField
 from applications.models import (
     Application,
@@ -62,9 +62,7 @@ NEW_KIND_CHOICES = [
 
 
 class AgentInput(serializers.Serializer):
-    name = serializers.RegexField(
-        r"^[\u3400-\u9fff·•A-Za-z ]{1,50}$", error_messages={"invalid": "请输入代办人与身份证一致的姓名。"}
-    )
+    name = serializers.RegexField(NAME_PATTERN, error_messages={"invalid": "请输入代办人与身份证一致的姓名。"})
     id_number = IdNumberField()
     phone = MobileField()
 

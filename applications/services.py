@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.identity import birth_date
 from accounts.models import User
 from applications.models import (
     EDITABLE_STATUSES,
@@ -36,7 +37,7 @@ from applications.models import (
 )
 from applications.notifications import notification_send
 from applications.uploads import upload_check
-from config.domain import Conflict, InvalidInput, InvalidState, PayloadTooLarge
+from config.domain import Conflict, Forbidden, InvalidInput, InvalidState, PayloadTooLarge
 from config.queueing import enqueue_on_commit, send_task_safely
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,9 @@ def application_create(
     agent: Agent | None = None,
     kind: str = ApplicationKind.NEW,
 ) -> Application:
+    if not applicant.id_number or applicant.is_staff:
+        # Staff accounts carry no insured identity: they work in the admin, not through this API.
+        raise Forbidden("只有实名注册的参保人账户可以提交申请。", code="applicants_only")
     errors: list[dict[str, str]] = []
     disease = Disease.objects.filter(code=disease_code, is_active=True).first()
     if disease is None:
@@ -111,6 +115,10 @@ def application_create(
         )
     if diagnosis_date > timezone.localdate():
         errors.append({"field": "diagnosis_date", "code": "future_date", "message": "确诊日期不能晚于今天。"})
+    elif diagnosis_date < birth_date(applicant.id_number):
+        errors.append(
+            {"field": "diagnosis_date", "code": "before_birth", "message": "确诊日期不能早于出生日期，请核对。"}
+        )
     if kind not in (ApplicationKind.NEW, ApplicationKind.CHANGE):
         errors.append({"field": "kind", "code": "invalid_kind", "message": "申请类型只能为 new 或 change。"})
     if agent is not None and agent.id_number == applicant.id_number:

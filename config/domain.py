@@ -46,6 +46,11 @@ class PayloadTooLarge(DomainError):
     code = "file_too_large"
 
 
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -125,7 +125,10 @@ def announcement_close(*, on: dt.date) -> int:
             entry.status = EntryStatus.EFFECTIVE
             entry.save(update_fields=["status"])
             event = application_transition(
-                application=application, to=ApplicationStatus.EFFECTIVE, actor=None, reason="公示期满无异议，待遇生效"
+                application=application,
+                to=ApplicationStatus.EFFECTIVE,
+                actor=None,
+                reason="公示期满，无成立的异议，待遇生效",
             )
             application.save(update_fields=["status", "updated_at"])
             certification = certification_issue(application=application, on=on)
@@ -135,7 +138,7 @@ def announcement_close(*, on: dt.date) -> int:
                 kind="effective",
                 title=f"申请{application.reference}待遇已生效",
                 body=(
-                    f"公示期满无异议，您的待遇自{certification.benefit_start_date:%Y年%m月%d日}起享受，"
+                    f"公示期满，您的待遇自{certification.benefit_start_date:%Y年%m月%d日}起享受，"
                     f"电子凭证核验码{certification.code}，请在“我的凭证”中下载。"
                 ),
                 short_text=f"【医保慢特病】您的申请{application.reference}待遇已生效，请登录下载电子凭证。",
@@ -232,7 +235,7 @@ def objection_resolve(*, objection_id: int, officer: User, upheld: bool, resolut
             to=ApplicationStatus.UNDER_REVIEW,
             actor=officer,
             actor_label="经办人员",
-            reason=f"公示异议成立，退回专家评审：{resolution}",
+            reason=f"公示异议成立，退回专家评审。异议内容：{objection.reason}；处理意见：{resolution}",
             data={"objection": {"id": objection.pk, "reason": objection.reason, "resolution": resolution}},
         )
         application.save(update_fields=["status", "updated_at"])

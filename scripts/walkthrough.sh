@@ -11,14 +11,19 @@ S=docs/samples
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 say() { printf '\n== %s\n' "$*"; }
 
-# A demo insured person (applications/data/insured_demo.csv), so the insurance check passes.
-ID_NUMBER=620902196508220245
+# A demo insured person (applications/data/insured_demo.csv) not registered yet, so the
+# insurance check passes: each run takes the next free one of the active demo people.
 USER="walk$(date +%s)"
-
 say "1. register"
-curl -sf -X POST "$API/auth/register/" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"$USER\",\"password\":\"Jiuquan-2026!\",\"name\":\"李秀兰\",\"id_number\":\"$ID_NUMBER\",\"phone\":\"13909370001\"}" \
-  || { echo "(already registered: this ID number has an account; log in with it instead)"; }
+REGISTERED=""
+while IFS=, read -r ID_NUMBER NAME _TYPE REGION _SINCE STATUS; do
+  [ "$STATUS" = active ] && [ "${REGION:0:4}" = 6209 ] || continue
+  if curl -sf -X POST "$API/auth/register/" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$USER\",\"password\":\"Jiuquan-2026!\",\"name\":\"$NAME\",\"id_number\":\"$ID_NUMBER\",\"phone\":\"13909370001\"}"; then
+    REGISTERED=1; break
+  fi
+done < <(tail -n +2 applications/data/insured_demo.csv)
+[ -n "$REGISTERED" ] || { echo "every active demo person has an account already; run against a fresh database"; exit 1; }
 say "2. token"
 TOKEN=$(curl -sf -X POST "$API/auth/token/" -H 'Content-Type: application/json' \
   -d "{\"username\":\"$USER\",\"password\":\"Jiuquan-2026!\"}" | json 'd["access"]')

@@ -55,7 +55,10 @@ class InsuredPersonFactory(factory.django.DjangoModelFactory):
         model = InsuredPerson
 
     id_number = factory.LazyFunction(make_id_number)
-    name = "张三丰"
+    # The registry holds the same name as the person's account (the check compares them).
+    name = factory.LazyAttribute(
+        lambda o: User.objects.filter(id_number=o.id_number).values_list("name", flat=True).first() or "张三丰"
+    )
     insurance_type = InsuranceType.EMPLOYEE
     region_code = "620902"
     insured_since = dt.date(2010, 1, 1)

@@ -90,3 +90,13 @@ def test_submit_succeeds_when_broker_is_down(django_capture_on_commit_callbacks)
     assert response.status_code == 202
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED  # kept, for the sweeper
+
+
+def test_seed_demo_never_undoes_an_operators_import_of_a_demo_person():
+    from applications.models import InsuredPerson
+
+    call_command("seed_demo", stdout=StringIO())
+    person = InsuredPerson.objects.get(id_number="620902196003150114")
+    InsuredPerson.objects.filter(pk=person.pk).update(status="suspended")
+    call_command("seed_demo", stdout=StringIO())
+    assert InsuredPerson.objects.get(pk=person.pk).status == "suspended"

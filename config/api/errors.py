@@ -55,8 +55,22 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, str]]:
             else:
                 out.extend(_flatten(item, field))
         return out
-    code = getattr(detail, "code", None) or "invalid"
-    return [{"field": field or "non_field_errors", "code": str(code), "message": str(detail)}]
+    code = str(getattr(detail, "code", None) or "invalid")
+    message = CHINESE_BY_CODE.get(code, str(detail))
+    return [{"field": field or "non_field_errors", "code": code, "message": message}]
+
+
+# Messages whose Chinese translation is missing or wrong in Django/DRF/simplejwt, by error code.
+CHINESE_BY_CODE = {
+    "null_characters_not_allowed": "不能包含空字符。",
+    "surrogate_characters_not_allowed": "不能包含无效的字符。",
+    "token_not_valid": "登录凭证无效或已过期，请重新登录。",
+    "password_too_short": "密码太短，至少需要8个字符。",
+    "password_too_common": "密码太常见，请换一个更安全的密码。",
+    "password_entirely_numeric": "密码不能全部是数字。",
+    "password_too_similar": "密码与用户名或姓名太相似。",
+}
+PARSE_ERROR_DETAIL = "请求内容格式无效，无法解析（请检查JSON或上传表单的格式）。"
 
 
 def problem(status_code: int, *, type_: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict:
@@ -86,6 +100,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    if isinstance(exc, exceptions.ParseError):
+        # The parser's own text is English and may echo the input; say it plainly in Chinese.
+        exc = exceptions.ParseError(PARSE_ERROR_DETAIL)
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real server error: Django's handler500 answers (JSON for the API, no trace)
@@ -100,10 +118,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         raw = exc.detail.get("detail", exc.default_detail) if isinstance(exc.detail, dict) else exc.detail
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else (codes.get("code") if isinstance(codes, dict) else None)
-        body = problem(response.status_code, type_=str(code or exc.default_code), detail=str(raw))
+        type_ = str(code or exc.default_code)
+        body = problem(response.status_code, type_=type_, detail=CHINESE_BY_CODE.get(type_, str(raw)))
     response.data = body
     return response
 
+
+UTF8 = {"ensure_ascii": False}
 
 # Django-level errors: the problem format under /api/, Django's plain pages elsewhere (admin, 公示).
 
@@ -111,19 +132,23 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 def json_404(request, exception=None):  # type: ignore[no-untyped-def]
     if not request.path.startswith("/api/"):
         return defaults.page_not_found(request, exception)
-    return JsonResponse(problem(404, type_="not_found", detail="未找到该资源。"), status=404)
+    return JsonResponse(problem(404, type_="not_found", detail="未找到该资源。"), status=404, json_dumps_params=UTF8)
 
 
 def json_500(request):  # type: ignore[no-untyped-def]
     if not request.path.startswith("/api/"):
         return defaults.server_error(request)
-    return JsonResponse(problem(500, type_="server_error", detail="服务器暂时无法处理请求，请稍后再试。"), status=500)
+    return JsonResponse(
+        problem(500, type_="server_error", detail="服务器暂时无法处理请求，请稍后再试。"),
+        status=500,
+        json_dumps_params=UTF8,
+    )
 
 
 def json_400(request, exception=None):  # type: ignore[no-untyped-def]
     if not request.path.startswith("/api/"):
         return defaults.bad_request(request, exception)
-    return JsonResponse(problem(400, type_="bad_request", detail="请求无效。"), status=400)
+    return JsonResponse(problem(400, type_="bad_request", detail="请求无效。"), status=400, json_dumps_params=UTF8)
 
 
 __all__ = ["exception_handler", "json_400", "json_404", "json_500", "problem", "status"]

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN: works on a closed network
     "django_celery_beat",
     "accounts",
     "applications",
@@ -229,6 +230,11 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
@@ -261,6 +267,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "applications.models.ApplicationStatus",
@@ -309,5 +318,5 @@ BENEFIT_BACKDATE_MONTHS = env_int("BENEFIT_BACKDATE_MONTHS", 6)
 CERTIFICATION_REVIEW_MONTHS = env_int("CERTIFICATION_REVIEW_MONTHS", 12)
 REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
 # Where the QR code on a certificate points (the public verify page).
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 REMOTE_FILING_WORKING_DAYS = env_int("REMOTE_FILING_WORKING_DAYS", 2)

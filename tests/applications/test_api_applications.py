@@ -204,3 +204,60 @@ def test_new_application_refused_while_benefit_for_disease_is_effective(client, 
     )
     assert response.status_code == 409
     assert errors_by_field(response)["disease_code"]["code"] == "duplicate_certification"
+
+
+def test_staff_account_cannot_open_an_application(disease, hospital):
+    officer = UserFactory(is_staff=True, id_number="")
+    response = bearer_client(officer).post(
+        LIST,
+        {"disease_code": disease.code, "diagnosis_date": "2026-06-01", "diagnosing_hospital": hospital.code},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert response.json()["type"] == "applicants_only"
+
+
+def test_diagnosis_before_birth_is_refused(client, disease, hospital):
+    response = client.post(
+        LIST,
+        {"disease_code": disease.code, "diagnosis_date": "0001-01-01", "diagnosing_hospital": hospital.code},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert errors_by_field(response)["diagnosis_date"]["code"] == "before_birth"
+
+
+@pytest.mark.parametrize("name", ["··", "1234", "张·", "·张"])
+def test_implausible_names_are_refused(name):
+    from rest_framework.test import APIClient
+
+    response = APIClient().post(
+        "/api/v1/auth/register/",
+        {
+            "username": "someone",
+            "password": "S3cure-pass-2026",
+            "name": name,
+            "id_number": make_id_number("620902", dt.date(1980, 1, 1), 9),
+            "phone": "13909370001",
+        },
+        format="json",
+    )
+    assert "name" in errors_by_field(response)
+
+
+@pytest.mark.parametrize("name", ["𠮷祥", "李〇", "买买提·艾力"])
+def test_rare_characters_and_minority_names_are_accepted(name):
+    from rest_framework.test import APIClient
+
+    response = APIClient().post(
+        "/api/v1/auth/register/",
+        {
+            "username": "someone",
+            "password": "S3cure-pass-2026",
+            "name": name,
+            "id_number": make_id_number("620902", dt.date(1980, 1, 1), 9),
+            "phone": "13909370001",
+        },
+        format="json",
+    )
+    assert response.status_code == 201

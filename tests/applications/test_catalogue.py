@@ -349,3 +349,23 @@ def test_import_hospitals_command(db, tmp_path):
     assert "hospitals: created" in out.getvalue()
     with pytest.raises(CommandError, match="文件不存在"):
         call_command("import_hospitals", str(tmp_path / "missing.json"))
+
+
+@pytest.mark.django_db
+def test_csv_catalogue_refuses_an_absurd_record_age(tmp_path):
+    from applications.catalogue import catalogue_import
+    from applications.models import Disease
+
+    catalogue_import(path=DEFAULT_CATALOGUE_PATH)
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "code,name,category,evidence,record_max_age_days,requires_hospital_appraisal,requires_annual_reexam,"
+        "employee_ratio,employee_annual_limit,resident_ratio,resident_annual_limit\n"
+        'X00001,测试病,endocrine,"[""diagnosis_certificate""]",99999999999,false,false,0.8,10000,0.6,6000\n'.replace(
+            '"[""diagnosis_certificate""]"', '"""diagnosis_certificate"""'
+        ),
+        encoding="utf-8",
+    )
+    result = catalogue_import(path=path)
+    assert result.rejected == 1
+    assert not Disease.objects.filter(code="X00001").exists()

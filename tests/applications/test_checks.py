@@ -603,3 +603,9 @@ def test_change_application_for_a_certified_disease_is_not_a_duplicate():
     type(app).objects.filter(pk=app.pk).update(kind=ApplicationKind.CHANGE)
     app.refresh_from_db()
     assert problems_of(app) == []
+
+
+def test_account_name_differing_from_the_registry_is_a_problem():
+    app = application()
+    registry(app).update(name="另一人")
+    assert [(p["code"], p["field"]) for p in problems_of(app)] == [("name_mismatch", "insured")]

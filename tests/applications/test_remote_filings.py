@@ -292,3 +292,18 @@ def test_a_decided_filing_is_never_overdue(pending, officers):
     pending.refresh_from_db()
     assert pending.overdue_since is None
     assert notifications(officers[1], "remote_filing_overdue") == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [("1900-01-01", None, "start_date"), ("9999-12-31", None, "start_date"), (None, "2040-01-01", "end_date")],
+)
+def test_implausible_filing_dates_are_refused(client, start, end, field):
+    fields = {}
+    if start:
+        fields["start_date"] = start
+    if end:
+        fields["end_date"] = end
+    response = file(client, **fields)
+    assert response.status_code == 400
+    assert field in {error["field"] for error in response.json()["errors"]}

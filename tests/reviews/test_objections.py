@@ -250,6 +250,8 @@ def test_upheld_the_application_goes_back_to_review_with_the_objection(client, b
         "reason": VALID["reason"],
         "resolution": "核实属实，重新评审",
     }
+    # The experts (and the applicant) read the objection itself in the event, not only the resolution.
+    assert VALID["reason"] in event.reason and "核实属实，重新评审" in event.reason
     # Gone from the public list, and the close job leaves it alone.
     assert client.get(API).json()["results"] == []
     with at(the_day_after(batch)):

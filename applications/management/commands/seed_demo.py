@@ -1,3 +1,5 @@
+import csv
+import io
 from pathlib import Path
 
 from django.conf import settings
@@ -7,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from applications.catalogue import insured_import
-from applications.models import DiseaseCategory
+from applications.models import DiseaseCategory, InsuredPerson
 from applications.roles import EXPERTS, OFFICERS
 from reviews.models import ExpertProfile
 
@@ -29,8 +31,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         if not settings.DEMO_MODE:
             raise CommandError("seed_demo runs only with DEMO_MODE on; it creates accounts with a known password.")
+        # Only the demo people not registered yet: an operator's own import of them is never undone.
         with DEMO_INSURED.open(encoding="utf-8", newline="") as handle:
-            result = insured_import(file=handle)
+            rows = list(csv.reader(handle))
+        header, body = rows[0], rows[1:]
+        known = set(InsuredPerson.objects.values_list("id_number", flat=True))
+        missing = [row for row in body if row and row[header.index("id_number")] not in known]
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([header, *missing])
+        buffer.seek(0)
+        result = insured_import(file=buffer)
         self.stdout.write(f"demo insured registry: {result.summary()}")
         for username, name, superuser, group_name in STAFF:
             user, created = User.objects.get_or_create(
