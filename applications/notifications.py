@@ -56,7 +56,9 @@ def _queue_delivery(notification_id: int) -> None:
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
-    """Send what is still pending by SMS and e-mail. Safe to run twice: sent channels are skipped."""
+    """Send what is still pending by SMS and e-mail. Safe to run twice, also at the same time: the
+    row stays locked while sending, so a concurrent run waits and then finds the channels sent."""
+    error: Exception | None = None
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -67,37 +69,35 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         if notification is None:
             return None
         notification.delivery_attempts += 1
-        notification.save(update_fields=["delivery_attempts"])
-    user = notification.user
-    error: Exception | None = None
-    if notification.sms_status == DeliveryStatus.PENDING:
-        if not (settings.NOTIFY_SMS and user.phone):
-            notification.sms_status = DeliveryStatus.SKIPPED
-        else:
-            try:
-                sms_backend().send(phone=user.phone, text=notification.short_text)
-                notification.sms_status = DeliveryStatus.SENT
-            except Exception as exc:  # the gateway is outside us: record, retry later
-                error = exc
-    if notification.email_status == DeliveryStatus.PENDING:
-        if not (settings.NOTIFY_EMAIL and user.email):
-            notification.email_status = DeliveryStatus.SKIPPED
-        else:
-            try:
-                # A neutral subject: e-mail, like SMS, never carries the disease or the diagnosis.
-                send_mail(EMAIL_SUBJECT, notification.short_text, None, [user.email])
-                notification.email_status = DeliveryStatus.SENT
-            except Exception as exc:
-                error = exc
-    if error is not None and notification.delivery_attempts >= MAX_DELIVERY_ATTEMPTS:
-        for field in ("sms_status", "email_status"):
-            if getattr(notification, field) == DeliveryStatus.PENDING:
-                setattr(notification, field, DeliveryStatus.FAILED)
-        logger.warning("notification %s: delivery failed %d times, giving up", notification.pk, MAX_DELIVERY_ATTEMPTS)
-        error = None
-    Notification.objects.filter(pk=notification.pk).update(
-        sms_status=notification.sms_status, email_status=notification.email_status
-    )
+        user = notification.user
+        if notification.sms_status == DeliveryStatus.PENDING:
+            if not (settings.NOTIFY_SMS and user.phone):
+                notification.sms_status = DeliveryStatus.SKIPPED
+            else:
+                try:
+                    sms_backend().send(phone=user.phone, text=notification.short_text)
+                    notification.sms_status = DeliveryStatus.SENT
+                except Exception as exc:  # the gateway is outside us: record, retry later
+                    error = exc
+        if notification.email_status == DeliveryStatus.PENDING:
+            if not (settings.NOTIFY_EMAIL and user.email):
+                notification.email_status = DeliveryStatus.SKIPPED
+            else:
+                try:
+                    # A neutral subject: e-mail, like SMS, never carries the disease or the diagnosis.
+                    send_mail(EMAIL_SUBJECT, notification.short_text, None, [user.email])
+                    notification.email_status = DeliveryStatus.SENT
+                except Exception as exc:
+                    error = exc
+        if error is not None and notification.delivery_attempts >= MAX_DELIVERY_ATTEMPTS:
+            for field in ("sms_status", "email_status"):
+                if getattr(notification, field) == DeliveryStatus.PENDING:
+                    setattr(notification, field, DeliveryStatus.FAILED)
+            logger.warning(
+                "notification %s: delivery failed %d times, giving up", notification.pk, MAX_DELIVERY_ATTEMPTS
+            )
+            error = None
+        notification.save(update_fields=["sms_status", "email_status", "delivery_attempts"])
     if error is not None:
         raise error
     return notification

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 # Reminder stages: (days before the due date, dedupe stage name). Each is sent once per due date.
 REMINDER_STAGES = ((30, "d30"), (7, "d7"), (0, "d0"))
 BATCH = 2000
+BUREAU_SIDE_STATUSES = [ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW]
 
 
 @transaction.atomic
@@ -214,6 +215,8 @@ def _lapse(*, on: dt.date) -> int:
     while True:
         ids = list(
             Certification.objects.filter(status__in=LIVE_CERTIFICATION_STATUSES, next_review_due__lt=cutoff)
+            # A holder who submitted in time is not lapsed while the bureau is still reviewing.
+            .exclude(annual_reviews__status__in=BUREAU_SIDE_STATUSES)
             .order_by("pk")
             .values_list("pk", flat=True)[:BATCH]
         )

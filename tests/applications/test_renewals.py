@@ -679,3 +679,20 @@ def test_annual_review_cannot_be_opened_before_its_window(certification, person)
     with at(dt.date(2026, 11, 30)), pytest.raises(InvalidState) as refused:
         annual_review_open(certification=certification, user=person)
     assert refused.value.code == "annual_review_not_due"
+
+
+@pytest.mark.parametrize(("review_status", "lapses"), [("under_review", False), ("submitted", False), ("draft", True)])
+def test_no_lapse_while_the_bureau_reviews_a_review_submitted_in_time(due_in_october, person, review_status, lapses):
+    from tests.factories import ApplicationFactory
+
+    ApplicationFactory(
+        applicant=person,
+        disease=due_in_october.disease,
+        kind="annual_review",
+        reviewed_certification=due_in_october,
+        status=review_status,
+    )
+    run(dt.date(2026, 11, 1))
+
+    due_in_october.refresh_from_db()
+    assert (due_in_october.status == CertificationStatus.LAPSED) is lapses
