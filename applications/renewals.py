@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -126,6 +127,11 @@ def annual_reviews(*, on: dt.date) -> str:
     marked = Certification.objects.filter(status=CertificationStatus.ACTIVE, next_review_due__lte=horizon).update(
         status=CertificationStatus.REVIEW_DUE, updated_at=timezone.now()
     )
+    if marked > BATCH:
+        # Many rows changed status at once: refresh the planner's statistics, or the batched reads below
+        # are planned for a handful of review_due rows and sort all of them again on every batch.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Certification._meta.db_table}")
     reminded = _send_reminders(on=on, horizon=horizon)
     lapsed = _lapse(on=on)
     return f"{marked} marked review_due, {reminded} reminders sent, {lapsed} lapsed"
@@ -144,7 +150,12 @@ def _send_reminders(*, on: dt.date, horizon: dt.date) -> int:
     sent = 0
     last_pk = None
     base = (
-        Certification.objects.filter(status=CertificationStatus.REVIEW_DUE, next_review_due__lte=horizon)
+        # Due before the grace period: no stage left to send (`_stage_for`); `_lapse` takes them.
+        Certification.objects.filter(
+            status=CertificationStatus.REVIEW_DUE,
+            next_review_due__lte=horizon,
+            next_review_due__gte=on - dt.timedelta(days=settings.REVIEW_GRACE_DAYS),
+        )
         .exclude(annual_reviews__status__in=[*OPEN_STATUSES])
         .order_by("pk")
     )
@@ -174,12 +185,8 @@ def _when(*, on: dt.date, due: dt.date) -> str:
 def _create_reminders(wanted: Sequence[tuple[Mapping[str, Any], str, str]], *, on: dt.date) -> int:
     """One bulk insert per batch; the unique (user, dedupe_key) makes a replay insert nothing."""
     from applications.models import DeliveryStatus
-    from applications.notifications import send_task_safely
-    from applications.tasks import notification_deliver_task
 
-    existing = set(
-        Notification.objects.filter(dedupe_key__in=[key for _, _, key in wanted]).values_list("user_id", "dedupe_key")
-    )
+    existing = _notifications_existing([(row["holder_id"], key) for row, _, key in wanted])
     new = [
         Notification(
             user_id=row["holder_id"],
@@ -198,14 +205,44 @@ def _create_reminders(wanted: Sequence[tuple[Mapping[str, Any], str, str]], *, o
         for row, stage, key in wanted
         if (row["holder_id"], key) not in existing
     ]
+    _notifications_queue(_notifications_insert(new))
+    return len(new)
+
+
+def _notifications_existing(pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (user, dedupe_key) pairs already recorded. Filtered on the user as well, so the look-up uses the
+    unique (user, dedupe_key) index: on dedupe_key alone it reads the whole notification table."""
+    return set(
+        Notification.objects.filter(user_id__in={user for user, _ in pairs}, dedupe_key__in=[key for _, key in pairs])
+        .order_by()
+        .values_list("user_id", "dedupe_key")
+    )
+
+
+def _notifications_insert(new: list[Notification]) -> list[int]:
+    """One bulk insert; the unique (user, dedupe_key) makes a replay or a concurrent run insert nothing."""
+    if not new:
+        return []
     created = Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=BATCH)
     ids = [n.pk for n in created if n.pk]
     if not ids:
-        # Databases that don't return ids for ignore_conflicts inserts: look them up.
-        ids = list(Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in new]).values_list("pk", flat=True))
+        # ignore_conflicts returns no ids (PostgreSQL included): look them up, by user for the index.
+        ids = list(
+            Notification.objects.filter(
+                user_id__in={n.user_id for n in new}, dedupe_key__in=[n.dedupe_key for n in new]
+            )
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    return ids
+
+
+def _notifications_queue(ids: list[int]) -> None:
+    from applications.notifications import send_task_safely
+    from applications.tasks import notification_deliver_task
+
     for notification_id in ids:
         send_task_safely(notification_deliver_task, notification_id)
-    return len(new)
 
 
 def _lapse(*, on: dt.date) -> int:
@@ -224,8 +261,11 @@ def _lapse(*, on: dt.date) -> int:
             return lapsed
         with transaction.atomic():
             rows = list(
-                Certification.objects.select_for_update()
+                # Lock the certifications only: a bare FOR UPDATE also locks the joined disease rows,
+                # which holds up every insert referencing a disease until the batch commits.
+                Certification.objects.select_for_update(of=("self",))
                 .filter(pk__in=ids, status__in=LIVE_CERTIFICATION_STATUSES, next_review_due__lt=cutoff)
+                .exclude(annual_reviews__status__in=BUREAU_SIDE_STATUSES)  # a review submitted meanwhile
                 .values("pk", "holder_id", "next_review_due", "disease__name")
             )
             Certification.objects.filter(pk__in=[r["pk"] for r in rows]).update(
@@ -233,9 +273,11 @@ def _lapse(*, on: dt.date) -> int:
                 status_reason=f"逾期未完成年度资格复核，{on:%Y年%m月%d日}起暂停待遇",
                 updated_at=timezone.now(),
             )
-            for row in rows:
-                notification_send(
-                    user=User(pk=row["holder_id"]),
+            keyed = [(row, f"lapsed:{row['pk']}:{row['next_review_due']}") for row in rows]
+            existing = _notifications_existing([(row["holder_id"], key) for row, key in keyed])
+            new = [
+                Notification(
+                    user_id=row["holder_id"],
                     kind="certification_lapsed",
                     title="门诊慢特病待遇已暂停",
                     body=(
@@ -244,8 +286,13 @@ def _lapse(*, on: dt.date) -> int:
                         "如仍需享受待遇，请重新提交认定申请。"
                     ),
                     short_text="【医保慢特病】您的待遇因未完成年度复核已暂停，请登录查看。",
-                    dedupe_key=f"lapsed:{row['pk']}:{row['next_review_due']}",
+                    dedupe_key=key,
                 )
+                for row, key in keyed
+                if (row["holder_id"], key) not in existing
+            ]
+            ids_to_deliver = _notifications_insert(new)
+            transaction.on_commit(partial(_notifications_queue, ids_to_deliver))
             lapsed += len(rows)
 
 

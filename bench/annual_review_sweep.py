@@ -16,11 +16,13 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,7 @@ def _proc_status_kb(field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def sweep(*, on: dt.date, publish: str, trace: bool) -> dict:
+def sweep(*, on: dt.date, publish: str, trace: bool, explain_slow: float | None = None) -> dict:
     import django
 
     django.setup()
@@ -50,7 +52,7 @@ def sweep(*, on: dt.date, publish: str, trace: bool) -> dict:
     from applications.tasks import notification_deliver_task  # noqa: F401  (imported before the baseline)
     from config import queueing
 
-    stats: dict = {"phase": "mark", "db": {}, "queries": {}, "published": 0, "publish_s": 0.0}
+    stats: dict = {"phase": "mark", "db": {}, "queries": {}, "published": 0, "publish_s": 0.0, "slow": []}
 
     def db_timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
@@ -58,8 +60,26 @@ def sweep(*, on: dt.date, publish: str, trace: bool) -> dict:
             return execute(sql, params, many, context)
         finally:
             phase = stats["phase"]
-            stats["db"][phase] = stats["db"].get(phase, 0.0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            stats["db"][phase] = stats["db"].get(phase, 0.0) + elapsed
             stats["queries"][phase] = stats["queries"].get(phase, 0) + 1
+            if explain_slow is not None and elapsed > explain_slow:
+                _explain(stats["slow"], phase=phase, elapsed=elapsed, sql=sql, params=params)
+
+    def _explain(slow: list, *, phase: str, elapsed: float, sql: str, params) -> None:  # type: ignore[no-untyped-def]
+        # The plan chosen at this moment, with the statistics the sweep sees (EXPLAIN only: no re-run).
+        shape = sql[:120]
+        seen = [entry for entry in slow if entry["sql"] == shape]
+        if seen:
+            seen[0]["count"] += 1
+            seen[0]["max_s"] = max(seen[0]["max_s"], round(elapsed, 3))
+            return
+        plan = None
+        if sql.lstrip().upper().startswith("SELECT"):
+            with connection.connection.cursor() as raw:
+                raw.execute("EXPLAIN " + sql, params)
+                plan = [row[0] for row in raw.fetchall()]
+        slow.append({"phase": phase, "sql": shape, "count": 1, "max_s": round(elapsed, 3), "plan": plan})
 
     real_send = queueing.send_task_safely
 
@@ -132,6 +152,7 @@ def sweep(*, on: dt.date, publish: str, trace: bool) -> dict:
         "peak_rss_mb": round(peak_hwm / 1024, 1),
         "sweep_rss_growth_mb": round((peak_hwm - baseline_hwm) / 1024, 1),
         "heap_peak_mb": round(heap_peak / 2**20, 1) if heap_peak is not None else None,
+        "slow_queries": stats["slow"],
     }
 
 
@@ -206,7 +227,7 @@ def generate(
 
     call_command("import_catalogue", stdout=StringIO())
     call_command("import_hospitals", stdout=StringIO())
-    p = {"n": count, "on": on, "overdue": overdue_share, "open": open_review_share}
+    p: dict[str, Any] = {"n": count, "on": on, "overdue": overdue_share, "open": open_review_share}
     steps: dict[str, float] = {}
     with connection.cursor() as cursor:
         # The generated rows are consistent by construction: skip the per-row deferred FK triggers
@@ -285,7 +306,8 @@ def generate(
         """,
     )
     if not all_due:
-        # Some holders have opened this year's review (draft or under way): no more reminders for them.
+        # Some holders have opened this year's review (draft or under way): no more reminders for them,
+        # and no lapse past the grace period while the bureau has it (submitted, under review).
         run(
             "open_reviews",
             """
@@ -299,8 +321,7 @@ def generate(
                    a.diagnosis_date, '', '', '', '[]'::jsonb, NULL, NULL, NULL, now(), now(), c.holder_id,
                    c.disease_id, a.diagnosing_hospital_id, false, NULL, 0, NULL, NULL, c.id
             FROM applications_certification c JOIN applications_application a ON a.id = c.application_id
-            WHERE c.status = 'review_due' AND c.next_review_due >= %(on)s::date - 30
-              AND random() < %(open)s
+            WHERE c.status = 'review_due' AND random() < %(open)s
             """,
         )
         # Reminders already sent by earlier runs for the current due date (the stages reached by yesterday).
@@ -352,7 +373,10 @@ def describe(*, count: int, on: dt.date, all_due: bool) -> dict:
               count(*) FILTER (WHERE status = 'review_due' AND next_review_due IN (%(on)s::date + 7, %(on)s::date)
                                AND NOT EXISTS (SELECT 1 FROM applications_application r
                                                WHERE r.reviewed_certification_id = c.id)),
-              count(*) FILTER (WHERE next_review_due < %(on)s::date - 30),
+              count(*) FILTER (WHERE next_review_due < %(on)s::date - 30
+                               AND NOT EXISTS (SELECT 1 FROM applications_application r
+                                               WHERE r.reviewed_certification_id = c.id
+                                                 AND r.status IN ('submitted', 'under_review'))),
               count(*) FILTER (WHERE status = 'active' AND next_review_due <= %(on)s::date + 30),
               count(*) FILTER (WHERE status = 'review_due'),
               (SELECT count(*) FROM applications_notification),
@@ -379,10 +403,12 @@ def describe(*, count: int, on: dt.date, all_due: bool) -> dict:
 # --- driver ---------------------------------------------------------------------------------------
 
 
-def run_child(*, on: dt.date, publish: str, trace: bool, env: dict) -> dict:
+def run_child(*, on: dt.date, publish: str, trace: bool, env: dict, explain_slow: float | None = None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--sweep-only", "--on", on.isoformat(), "--publish", publish]
     if trace:
         cmd.append("--tracemalloc")
+    if explain_slow is not None:
+        cmd += ["--explain-slow", str(explain_slow)]
     out = subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -404,6 +430,9 @@ def main() -> None:
         help="queue deliveries into the filesystem broker (real), or only count them",
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also report the Python heap peak (slower)")
+    parser.add_argument(
+        "--explain-slow", type=float, metavar="SECONDS", help="print the plan of each statement slower than this"
+    )
     parser.add_argument("--no-replay", action="store_true", help="skip the second run of the same day")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
@@ -422,7 +451,9 @@ def main() -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     if args.sweep_only:
-        print(json.dumps(sweep(on=args.on, publish=args.publish, trace=args.tracemalloc)))
+        print(
+            json.dumps(sweep(on=args.on, publish=args.publish, trace=args.tracemalloc, explain_slow=args.explain_slow))
+        )
         return
 
     url = os.environ.get("DATABASE_URL")
@@ -487,11 +518,17 @@ def main() -> None:
 
     env = dict(os.environ)
     load_before = os.getloadavg()[0]
-    run = run_child(on=args.on, publish=args.publish, trace=args.tracemalloc, env=env)
+    run = run_child(on=args.on, publish=args.publish, trace=args.tracemalloc, env=env, explain_slow=args.explain_slow)
+    slow = run.pop("slow_queries")
     print(f"   sweep: {json.dumps(run, ensure_ascii=False)}", flush=True)
+    for entry in slow:
+        print(f"   slow ({entry['phase']}, {entry['count']}x, max {entry['max_s']}s): {entry['sql']}...", flush=True)
+        for line in entry["plan"] or []:
+            print(f"      {line}", flush=True)
     replay = None
     if not args.no_replay:
         replay = run_child(on=args.on, publish=args.publish, trace=False, env=env)
+        replay.pop("slow_queries")
         print(f"   replay of the same day: {replay['seconds']}s, {replay['result']}", flush=True)
     record = {
         **data_params,
@@ -514,6 +551,7 @@ def main() -> None:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     if not args.keep:
         drop_database(url, name)
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
