@@ -18,8 +18,9 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are baked into the image (served by WhiteNoise), so web needs no volume.
-# The secret only satisfies production.py's check while collecting; it is never used at run time.
-RUN DJANGO_SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --noinput --verbosity 0
+# The secret and the address only satisfy production.py's checks while collecting; never used at run time.
+RUN DJANGO_SECRET_KEY=build-only-not-a-secret PUBLIC_BASE_URL=https://build.invalid \
+    python manage.py collectstatic --noinput --verbosity 0
 
 # Code and static files stay root-owned and read-only for the process user.
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin app

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install install-dev setup lint typecheck schema schema-check migrate-check clean
+.PHONY: run test install install-dev setup lint layers typecheck schema schema-check migrate-check clean
 
 $(VENV)/.installed-runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -35,6 +35,11 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The lifecycle's layers (applications -> reviews -> certification -> notifications -> accounts), as
+# written in pyproject.toml [tool.importlinter]: an import against them fails the build.
+layers: install-dev
+	$(VENV)/bin/lint-imports --no-cache
+
 # mypy with django-stubs; the settings module, files and plugins are in pyproject.toml [tool.mypy].
 typecheck: install-dev
 	$(VENV)/bin/mypy
@@ -50,8 +55,9 @@ schema-check: install-dev
 	DATABASE_URL= DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi.check.yaml
 	diff -u openapi.yaml $(VENV)/openapi.check.yaml || { echo "openapi.yaml is stale: run 'make schema' and commit it"; exit 1; }
 
-test: lint typecheck migrate-check schema-check
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+# pytest in parallel, one process per core (pytest-xdist); PYTEST_ARGS="-n 0 -k name" for one test.
+test: lint layers typecheck migrate-check schema-check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

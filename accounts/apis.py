@@ -29,7 +29,9 @@ class MeApi(APIView):
 
 class TokenApi(TokenObtainPairView):
     throttle_scope = "token"
+    problem_statuses = (401,)  # a wrong username or password
 
 
 class TokenRefreshApi(TokenRefreshView):
     throttle_scope = "token"
+    problem_statuses = (401,)  # an expired or invalid refresh token

@@ -1,39 +1,34 @@
+"""The catalogue, the registries, applications and their documents in the admin. Applications are
+read-only here: every change goes through the services (review pages, the actions below)."""
+
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from accounts.identity import mask_id_number, mask_name
-from applications import selectors, services
+from applications import documents, selectors, services
+from applications.forms import DiseaseAdminForm
 from applications.models import (
     Application,
     ApplicationEvent,
-    Certification,
-    CertificationStatus,
+    ApplicationStatus,
     Disease,
     DiseaseCategory,
     Document,
     DocumentAccess,
     Hospital,
     InsuredPerson,
-    Notification,
-    RemoteFiling,
-    RemoteFilingStatus,
 )
-from applications.remote import remote_filing_decide
-from applications.renewals import certification_revoke
 from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
-
-logger = logging.getLogger(__name__)
 
 
 @admin.register(DiseaseCategory)
@@ -60,11 +55,7 @@ class DiseaseAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["category"]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
-        from applications.forms import DiseaseAdminForm
-
-        kwargs["form"] = DiseaseAdminForm
-        return super().get_form(request, obj, change, **kwargs)
+    form = DiseaseAdminForm
 
 
 @admin.register(Hospital)
@@ -98,7 +89,7 @@ class EventInline(admin.TabularInline):
     fields = ("at", "actor_label", "from_status", "to_status", "reason")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -109,7 +100,7 @@ class DocumentInline(admin.TabularInline):
     fields = ("kind", "original_name", "content_type", "size", "issued_on", "hospital", "duplicate_of", "open_link")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description="查看（记录访问）")
@@ -152,12 +143,25 @@ class ApplicationAdmin(admin.ModelAdmin):
     ]
     exclude = ["agent_id_number"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Every state change goes through the services (review pages, actions): nothing is edited here.
         concrete = [f.name for f in Application._meta.concrete_fields if f.name not in self.exclude]
         return list(dict.fromkeys([*concrete, *self.readonly_fields]))
 
     inlines = [DocumentInline, EventInline, ReviewAssignmentInline]
+    actions = ["check_again"]
+
+    @admin.action(description="重新进行完整性检查（自动重试已停止的待检查申请）", permissions=["change"])
+    def check_again(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        done = 0
+        for application in queryset.filter(status=ApplicationStatus.SUBMITTED):
+            try:
+                services.application_check_retry(application=application, officer=authenticated_user(request))
+            except DomainError as exc:
+                messages.warning(request, f"{application.reference}：{exc.message}")
+            else:
+                done += 1
+        messages.success(request, f"已重新排队检查 {done} 件申请（只处理“已提交待检查”的申请）。")
 
     @admin.display(description="申请人")
     def masked_applicant(self, obj: Application) -> str:
@@ -193,7 +197,7 @@ class DocumentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<uuid:document_id>/file/",
@@ -210,7 +214,7 @@ class DocumentAdmin(admin.ModelAdmin):
         document, role = selectors.document_for_reader(
             user=user, application_id=document.application_id, document_id=document_id
         )
-        handle = services.document_open(
+        handle = documents.document_open(
             document=document,
             user=user,
             role=role,
@@ -228,10 +232,10 @@ class DocumentAdmin(admin.ModelAdmin):
 
 @admin.register(DocumentAccess)
 class DocumentAccessAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "role", "document", "ip_address"]
+    list_display = ["at", "user", "role", "document", "remote_filing", "ip_address"]
     list_filter = ["role"]
     date_hierarchy = "at"
-    readonly_fields = ["at", "user", "role", "document", "ip_address", "user_agent"]
+    readonly_fields = ["at", "user", "role", "document", "remote_filing", "ip_address", "user_agent"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -241,211 +245,3 @@ class DocumentAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "title", "sms_status", "email_status", "read_at"]
-    list_filter = ["kind", "sms_status", "email_status"]
-    search_fields = ["=application__reference"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-def _decide_page(
-    request: HttpRequest,
-    *,
-    admin_obj: admin.ModelAdmin,
-    title: str,
-    facts: list,
-    choices: list,
-    reason_label: str,
-    reason_required: bool,
-    reason: str = "",
-) -> TemplateResponse:
-    context = {
-        **admin_obj.admin_site.each_context(request),
-        "opts": admin_obj.model._meta,
-        "title": title,
-        "facts": facts,
-        "choices": choices,
-        "reason_label": reason_label,
-        "reason_required": reason_required,
-        "reason": reason,
-    }
-    return TemplateResponse(request, "admin/applications/decide.html", context)
-
-
-@admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
-    list_display = [
-        "code",
-        "masked_holder",
-        "disease",
-        "status",
-        "benefit_start_date",
-        "next_review_due",
-        "valid_until",
-        "revoke_link",
-    ]
-    list_filter = ["status", "insurance_type", "disease__category"]
-    search_fields = ["=code", "=application__reference"]
-    list_select_related = ["holder", "disease"]
-    readonly_fields = [f.name for f in Certification._meta.fields]
-
-    @admin.display(description="持证人")
-    def masked_holder(self, obj: Certification) -> str:
-        return f"{mask_name(obj.holder.name)} {mask_id_number(obj.holder.id_number)}"
-
-    @admin.display(description="撤销")
-    def revoke_link(self, obj: Certification) -> str:
-        if obj.status == CertificationStatus.REVOKED:
-            return "—"
-        return format_html('<a href="{}">撤销…</a>', reverse("admin:applications_certification_revoke", args=[obj.pk]))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def get_urls(self):  # type: ignore[no-untyped-def]
-        view = self.admin_site.admin_view(self.revoke_view)
-        return [path("<uuid:pk>/revoke/", view, name="applications_certification_revoke"), *super().get_urls()]
-
-    def revoke_view(self, request: HttpRequest, pk: str) -> HttpResponse:
-        if not request.user.has_perm("applications.change_certification"):
-            raise PermissionDenied
-        certification = get_object_or_404(Certification.objects.select_related("holder", "disease"), pk=pk)
-        reason = request.POST.get("reason", "") if request.method == "POST" else ""
-        if request.method == "POST" and request.POST.get("decision") == "revoke":
-            try:
-                certification_revoke(certification=certification, officer=authenticated_user(request), reason=reason)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, f"凭证{certification.code}已撤销。")
-                return HttpResponseRedirect(reverse("admin:applications_certification_changelist"))
-        facts = [
-            ("核验码", certification.code),
-            ("持证人", self.masked_holder(certification)),
-            ("病种", certification.disease.name),
-            ("状态", certification.get_status_display()),
-        ]
-        return _decide_page(
-            request,
-            admin_obj=self,
-            title=f"撤销凭证 {certification.code}",
-            facts=facts,
-            choices=[("revoke", "撤销待遇认定")],
-            reason_label="撤销理由",
-            reason_required=True,
-            reason=reason,
-        )
-
-
-@admin.register(RemoteFiling)
-class RemoteFilingAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "masked_holder",
-        "type",
-        "place",
-        "start_date",
-        "status",
-        "decide_by",
-        "overdue_since",
-        "decide_link",
-    ]
-    list_filter = ["status", "type", ("overdue_since", admin.EmptyFieldListFilter)]
-    list_select_related = ["holder"]
-    date_hierarchy = "created_at"
-    exclude = ["proof"]
-    readonly_fields = [f.name for f in RemoteFiling._meta.fields if f.name != "proof"] + ["proof_link"]
-
-    @admin.display(description="备案人")
-    def masked_holder(self, obj: RemoteFiling) -> str:
-        return f"{mask_name(obj.holder.name)} {mask_id_number(obj.holder.id_number)}"
-
-    @admin.display(description="居住证明")
-    def proof_link(self, obj: RemoteFiling) -> str:
-        if not obj.proof:
-            return "—"
-        url = reverse("admin:applications_remotefiling_proof", args=[obj.pk])
-        return format_html('<a href="{}" target="_blank" rel="noopener">查看（记录访问）</a>', url)
-
-    @admin.display(description="审核")
-    def decide_link(self, obj: RemoteFiling) -> str:
-        if obj.status != RemoteFilingStatus.PENDING:
-            return "—"
-        return format_html('<a href="{}">审核…</a>', reverse("admin:applications_remotefiling_decide", args=[obj.pk]))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def get_urls(self):  # type: ignore[no-untyped-def]
-        return [
-            path(
-                "<int:pk>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="applications_remotefiling_decide",
-            ),
-            path(
-                "<int:pk>/proof/", self.admin_site.admin_view(self.proof_view), name="applications_remotefiling_proof"
-            ),
-            *super().get_urls(),
-        ]
-
-    def proof_view(self, request: HttpRequest, pk: int) -> FileResponse:
-        if not request.user.has_perm("applications.view_remotefiling"):
-            raise PermissionDenied
-        filing = get_object_or_404(RemoteFiling, pk=pk)
-        if not filing.proof:
-            raise Http404
-        logger.info("remote filing proof access: filing=%s user=%s", filing.pk, request.user.pk)
-        response = FileResponse(
-            filing.proof.open("rb"), content_type=filing.proof_content_type, filename=filing.proof_name
-        )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
-
-    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not request.user.has_perm("applications.change_remotefiling"):
-            raise PermissionDenied
-        filing = get_object_or_404(RemoteFiling.objects.select_related("holder"), pk=pk)
-        reason = request.POST.get("reason", "") if request.method == "POST" else ""
-        decision = request.POST.get("decision") if request.method == "POST" else None
-        if decision in ("grant", "reject"):
-            try:
-                remote_filing_decide(
-                    filing=filing, officer=authenticated_user(request), grant=decision == "grant", reason=reason
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, "备案已办结。")
-                return HttpResponseRedirect(reverse("admin:applications_remotefiling_changelist"))
-        facts = [
-            ("备案人", self.masked_holder(filing)),
-            ("类型", filing.get_type_display()),
-            ("就医地", filing.place),
-            ("期间", f"{filing.start_date} 至 {filing.end_date or '长期'}"),
-            ("办结时限", filing.decide_by),
-            ("居住证明", self.proof_link(filing)),
-        ]
-        return _decide_page(
-            request,
-            admin_obj=self,
-            title="审核异地长期居住备案",
-            facts=facts,
-            choices=[("grant", "准予备案"), ("reject", "不予备案")],
-            reason_label="审核意见（不予备案时必填）",
-            reason_required=False,
-            reason=reason,
-        )

@@ -1,22 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_page
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from applications import selectors, services
+from applications import documents, selectors, services
 from applications.idempotency import idempotent_response
-from applications.models import Application, Notification, RemoteFiling
-from applications.notifications import notification_mark_read
-from applications.remote import remote_filing_create
+from applications.models import Application, Disease, Hospital
 from applications.serializers import (
     AppealInput,
     ApplicationCreateInput,
@@ -26,14 +26,12 @@ from applications.serializers import (
     DocumentOutput,
     DocumentUploadInput,
     HospitalOutput,
-    NotificationOutput,
-    RemoteFilingInput,
-    RemoteFilingOutput,
     WithdrawInput,
 )
+from certification.selectors import certification_get
+from config.api.schema import problems
 from config.auth import authenticated_user
 
-PROBLEM = OpenApiResponse(description="Problem (统一错误格式)")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -48,12 +46,13 @@ class DiseaseListApi(generics.ListAPIView):
     """The region's disease catalogue (public)."""
 
     permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
+    authentication_classes: list[type] = []
     serializer_class = DiseaseOutput
     pagination_class = None
+    problem_statuses = (400,)  # a filter value that is not one of its choices
     filterset_fields = ["category__code", "requires_hospital_appraisal"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Disease]:
         return selectors.disease_list()
 
 
@@ -62,19 +61,20 @@ class HospitalListApi(generics.ListAPIView):
     """Designated medical institutions (public)."""
 
     permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
+    authentication_classes: list[type] = []
     serializer_class = HospitalOutput
     pagination_class = None
+    problem_statuses = (400,)  # a filter value that is not one of its choices
     filterset_fields = ["level", "region_code"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Hospital]:
         return selectors.hospital_list()
 
 
 class ApplicationListCreateApi(generics.GenericAPIView):
     serializer_class = ApplicationListOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Application]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Application.objects.none()
         return selectors.application_list(user=authenticated_user(self.request))
@@ -86,7 +86,7 @@ class ApplicationListCreateApi(generics.GenericAPIView):
 
     @extend_schema(
         request=ApplicationCreateInput,
-        responses={201: ApplicationOutput, 400: PROBLEM, 409: PROBLEM},
+        responses={201: ApplicationOutput, **problems(403, 409)},
         summary="新建申请（草稿）",
     )
     def post(self, request: Request) -> Response:
@@ -108,7 +108,7 @@ class ApplicationListCreateApi(generics.GenericAPIView):
 
 
 class ApplicationDetailApi(APIView):
-    @extend_schema(responses={200: ApplicationOutput, 404: PROBLEM}, summary="申请详情")
+    @extend_schema(responses={200: ApplicationOutput}, summary="申请详情")
     def get(self, request: Request, pk: str) -> Response:
         application = selectors.application_get(user=authenticated_user(request), application_id=pk)
         return Response(ApplicationOutput(application).data)
@@ -118,11 +118,11 @@ class ApplicationSubmitApi(APIView):
     @extend_schema(
         request=None,
         parameters=[IDEMPOTENCY_KEY],
-        responses={202: ApplicationOutput, 404: PROBLEM, 409: PROBLEM},
+        responses={202: ApplicationOutput, **problems(400, 409)},
         summary="提交申请（进入完整性检查）",
     )
     def post(self, request: Request, pk: str) -> Response:
-        def submit() -> tuple[int, dict]:
+        def submit() -> tuple[int, dict[str, Any]]:
             user = authenticated_user(request)
             application = selectors.application_get(user=user, application_id=pk)
             services.application_submit(application=application, user=user)
@@ -133,7 +133,7 @@ class ApplicationSubmitApi(APIView):
 
 
 class ApplicationWithdrawApi(APIView):
-    @extend_schema(request=WithdrawInput, responses={200: ApplicationOutput, 409: PROBLEM}, summary="撤回申请")
+    @extend_schema(request=WithdrawInput, responses={200: ApplicationOutput, **problems(409)}, summary="撤回申请")
     def post(self, request: Request, pk: str) -> Response:
         data = WithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -155,7 +155,7 @@ class DocumentListCreateApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": DocumentUploadInput},
-        responses={201: DocumentOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM},
+        responses={201: DocumentOutput, **problems(409, 413)},
         summary="上传材料",
     )
     def post(self, request: Request, pk: str) -> Response:
@@ -164,7 +164,7 @@ class DocumentListCreateApi(APIView):
         data = DocumentUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        document = services.document_add(
+        document = documents.document_add(
             application=application,
             user=user,
             kind=values["kind"],
@@ -176,24 +176,24 @@ class DocumentListCreateApi(APIView):
 
 
 class DocumentDetailApi(APIView):
-    @extend_schema(responses={204: None, 404: PROBLEM, 409: PROBLEM}, summary="删除材料")
+    @extend_schema(responses={204: None, **problems(409)}, summary="删除材料")
     def delete(self, request: Request, pk: str, document_id: str) -> Response:
         user = authenticated_user(request)
         application = selectors.application_get(user=user, application_id=pk)
         document = selectors.document_get(application=application, document_id=document_id)
-        services.document_delete(application=application, document=document, user=user)
+        documents.document_delete(application=application, document=document, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DocumentFileApi(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: PROBLEM},
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         summary="下载材料原件（每次访问均记录）",
     )
     def get(self, request: Request, pk: str, document_id: str) -> FileResponse:
         user = authenticated_user(request)
         document, role = selectors.document_for_reader(user=user, application_id=pk, document_id=document_id)
-        handle = services.document_open(
+        handle = documents.document_open(
             document=document,
             user=user,
             role=role,
@@ -212,28 +212,10 @@ class DocumentFileApi(APIView):
         return response
 
 
-class NotificationListApi(generics.ListAPIView):
-    """The applicant's messages, newest first."""
-
-    serializer_class = NotificationOutput
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        if getattr(self, "swagger_fake_view", False):
-            return Notification.objects.none()
-        return selectors.notification_list(user=authenticated_user(self.request))
-
-
-class NotificationReadApi(APIView):
-    @extend_schema(request=None, responses={200: NotificationOutput, 404: PROBLEM}, summary="标记通知为已读")
-    def post(self, request: Request, pk: int) -> Response:
-        notification = get_object_or_404(selectors.notification_list(user=authenticated_user(request)), pk=pk)
-        return Response(NotificationOutput(notification_mark_read(notification=notification)).data)
-
-
 class ApplicationAppealApi(APIView):
     @extend_schema(
         request=AppealInput,
-        responses={200: ApplicationOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        responses={200: ApplicationOutput, **problems(409)},
         summary="申诉（未通过后一次，可先上传新材料）",
     )
     def post(self, request: Request, pk: str) -> Response:
@@ -245,36 +227,18 @@ class ApplicationAppealApi(APIView):
         return Response(ApplicationOutput(selectors.application_get(user=user, application_id=pk)).data)
 
 
-class RemoteFilingListCreateApi(generics.GenericAPIView):
-    parser_classes = [MultiPartParser, FormParser]
-    throttle_scope = "upload"
-    serializer_class = RemoteFilingOutput
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        if getattr(self, "swagger_fake_view", False):
-            return RemoteFiling.objects.none()
-        return selectors.remote_filing_list(user=authenticated_user(self.request))
-
-    @extend_schema(responses=RemoteFilingOutput(many=True), summary="我的异地备案")
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(RemoteFilingOutput(page, many=True).data)
+class CertificateAnnualReviewApi(APIView):
+    """`POST /certificates/{id}/reviews/`: the holder opens the year's review, an application of kind
+    `annual_review`; it then takes the same documents, submit and check endpoints as any application."""
 
     @extend_schema(
-        request={"multipart/form-data": RemoteFilingInput},
-        responses={201: RemoteFilingOutput, 400: PROBLEM, 409: PROBLEM, 413: PROBLEM},
-        summary="异地备案（临时即时办结；长期居住须上传证明，2个工作日内办结）",
+        request=None,
+        responses={201: ApplicationOutput, **problems(409)},
+        summary="办理年度资格复核（生成 annual_review 申请，之后上传材料并提交）",
     )
-    def post(self, request: Request) -> Response:
-        data = RemoteFilingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        filing = remote_filing_create(
-            holder=authenticated_user(request),
-            type=values["type"],
-            place=values["place"],
-            start_date=values["start_date"],
-            end_date=values.get("end_date"),
-            proof=values.get("proof"),
-        )
-        return Response(RemoteFilingOutput(filing).data, status=status.HTTP_201_CREATED)
+    def post(self, request: Request, pk: str) -> Response:
+        user = authenticated_user(request)
+        certification = certification_get(user=user, certification_id=pk)
+        application = services.annual_review_open(certification=certification, user=user)
+        application = selectors.application_get(user=user, application_id=application.pk)
+        return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)

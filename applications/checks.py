@@ -13,33 +13,23 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from applications.evidence import evidence_missing, evidence_unmet_kinds, kind_label, required_base_kinds
 from applications.models import (
-    LIVE_CERTIFICATION_STATUSES,
     MAX_RECORD_AGE_DAYS,
     MEDICAL_KINDS,
     OPEN_STATUSES,
     Application,
     ApplicationKind,
-    Certification,
     Document,
     DocumentKind,
     InsuredPerson,
     InsuredStatus,
 )
+from certification.selectors import certification_live_exists
 
 Problem = dict[str, str]
 
-BASE_KINDS = (
-    DocumentKind.ID_CARD_FRONT,
-    DocumentKind.ID_CARD_BACK,
-    DocumentKind.INSURANCE_CARD,
-    DocumentKind.APPLICATION_FORM,
-)
 MIN_HOSPITAL_LEVEL = 2
-
-
-def _label(kind: str) -> str:
-    return DocumentKind(kind).label
 
 
 def _problem(code: str, field: str, message: str) -> Problem:
@@ -57,7 +47,7 @@ class _Evidence:
 
 def _medical_document_problems(document: Document, *, on: dt.date, max_age_days: int) -> list[Problem]:
     field = f"documents.{document.pk}"
-    label = f"“{_label(document.kind)}”（{document.original_name}）"
+    label = f"“{kind_label(document.kind)}”（{document.original_name}）"
     problems = []
     if document.issued_on is None:
         problems.append(_problem("document_issued_on_missing", field, f"{label}未填写出具日期，请补充。"))
@@ -100,61 +90,6 @@ def _evidence(documents: Iterable[Document], *, on: dt.date, max_age_days: int) 
     return _Evidence(frozenset(valid_kinds), frozenset(valid_documents), invalid)
 
 
-def _unmet_kinds(tree: object, kinds: frozenset[str]) -> set[str]:
-    """The kinds that would help satisfy the unmet parts of `tree` (every option of an unmet `any`)."""
-    if evidence_satisfied(tree, kinds):
-        return set()
-    if isinstance(tree, str):
-        return {tree}
-    assert isinstance(tree, dict)
-    if "all" in tree:
-        return {kind for child in tree["all"] for kind in _unmet_kinds(child, kinds)}
-    return {kind for child in tree["any"] for kind in _leaves(child)}
-
-
-def _leaves(tree: object) -> set[str]:
-    if isinstance(tree, str):
-        return {tree}
-    assert isinstance(tree, dict)
-    return {kind for children in tree.values() for child in children for kind in _leaves(child)}
-
-
-def evidence_satisfied(tree: object, kinds: frozenset[str]) -> bool:
-    if isinstance(tree, str):
-        return tree in kinds
-    assert isinstance(tree, dict)
-    if "all" in tree:
-        return all(evidence_satisfied(child, kinds) for child in tree["all"])
-    return any(evidence_satisfied(child, kinds) for child in tree["any"])
-
-
-def _describe(tree: object) -> str:
-    if isinstance(tree, str):
-        return f"“{_label(tree)}”"
-    assert isinstance(tree, dict)
-    if "all" in tree:
-        return "并且".join(_describe_nested(child) for child in tree["all"])
-    return "或".join(_describe_nested(child) for child in tree["any"])
-
-
-def _describe_nested(tree: object) -> str:
-    # A node inside another is bracketed, so "A or (B and C)" never reads as "(A or B) and C".
-    return _describe(tree) if isinstance(tree, str) else f"（{_describe(tree)}）"
-
-
-def evidence_missing(tree: object, kinds: frozenset[str]) -> list[Problem]:
-    """One problem per unmet requirement: every child of an unmet `all`, one line for an unmet `any`."""
-    if evidence_satisfied(tree, kinds):
-        return []
-    if isinstance(tree, str):
-        return [_problem("document_missing", f"documents.{tree}", f"缺少{_describe(tree)}。")]
-    assert isinstance(tree, dict)
-    if "all" in tree:
-        return [problem for child in tree["all"] for problem in evidence_missing(child, kinds)]
-    options = "或".join(_describe_nested(child) for child in tree["any"])
-    return [_problem("evidence_missing_one_of", "documents", f"需提供以下材料之一：{options}。")]
-
-
 def application_problems(*, application: Application, on: dt.date) -> list[Problem]:
     """Every problem of the submission as of day `on`, in a stable order."""
     problems: list[Problem] = []
@@ -163,12 +98,9 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
     present = {document.kind for document in documents}
 
     # 1. Base documents of every application (and the agent's ID card for 代办).
-    required = list(BASE_KINDS)
-    if application.has_agent:
-        required.append(DocumentKind.AGENT_ID_CARD)
-    for kind in required:
+    for kind in required_base_kinds(has_agent=application.has_agent):
         if kind not in present:
-            problems.append(_problem("document_missing", f"documents.{kind}", f"缺少“{_label(kind)}”。"))
+            problems.append(_problem("document_missing", f"documents.{kind}", f"缺少“{kind_label(kind)}”。"))
 
     # 2. The disease's evidence, counting only recent documents from level-2+ institutions.
     # 3. The designated-hospital appraisal where the disease requires one.
@@ -179,7 +111,7 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
     explain: set[object] = set()
     missing: list[Problem] = []
     if tree:
-        needed = _unmet_kinds(tree, evidence.valid_kinds) - evidence.valid_kinds
+        needed = evidence_unmet_kinds(tree, evidence.valid_kinds) - evidence.valid_kinds
         explain |= {document.pk for document, _ in evidence.invalid if document.kind in needed}
         missing = evidence_missing(tree, evidence.valid_kinds)
     appraisal: list[Problem] = []
@@ -272,11 +204,8 @@ def _duplicate_problems(application: Application) -> list[Problem]:
         return [_problem("duplicate_open_application", "disease_code", "您已有该病种正在办理的申请。")]
     # A live certification already gives the benefit: a new application is refused, while a change
     # application (a changed condition) replaces it when it takes effect.
-    if (
-        application.kind == ApplicationKind.NEW
-        and Certification.objects.filter(
-            holder=application.applicant, disease=application.disease, status__in=LIVE_CERTIFICATION_STATUSES
-        ).exists()
+    if application.kind == ApplicationKind.NEW and certification_live_exists(
+        holder=application.applicant, disease=application.disease
     ):
         return [
             _problem(

@@ -1,6 +1,8 @@
+"""The disease catalogue's admin form: evidence rules are checked by the same language the check uses."""
+
 from django import forms
 
-from applications.catalogue import evidence_validate
+from applications.evidence import evidence_validate
 from applications.models import Disease
 
 
@@ -26,12 +28,12 @@ class DiseaseAdminForm(forms.ModelForm):
             "notes",
         ]
 
-    def clean_evidence(self):  # type: ignore[no-untyped-def]
+    def clean_evidence(self) -> object:
         tree = self.cleaned_data["evidence"]
         evidence_validate(tree)
         return tree
 
-    def clean_reexam_evidence(self):  # type: ignore[no-untyped-def]
+    def clean_reexam_evidence(self) -> object:
         tree = self.cleaned_data.get("reexam_evidence")
         if tree:
             evidence_validate(tree)

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.conf import settings
 
-from applications.notifications import notifications_requeue_pending
 from applications.services import applications_requeue_stuck
+from notifications.services import notifications_requeue_pending
 
 
 def retry_stuck(*, on: dt.date) -> str:

@@ -1,4 +1,5 @@
-"""What the applicant submits and holds: the catalogue it refers to, the application, its documents."""
+"""What the applicant files: the catalogue and registries it refers to, the application, its events,
+its documents and who read them. Status changes go through `applications.workflow`."""
 
 from __future__ import annotations
 
@@ -154,12 +155,6 @@ OPEN_STATUSES = [
     ApplicationStatus.IN_ANNOUNCEMENT,
 ]
 EDITABLE_STATUSES = [ApplicationStatus.DRAFT, ApplicationStatus.NEEDS_SUPPLEMENT]
-WITHDRAWABLE_STATUSES = [
-    ApplicationStatus.DRAFT,
-    ApplicationStatus.SUBMITTED,
-    ApplicationStatus.NEEDS_SUPPLEMENT,
-    ApplicationStatus.UNDER_REVIEW,
-]
 
 
 class ApplicationKind(models.TextChoices):
@@ -189,7 +184,7 @@ class Application(models.Model):
     agent_phone = models.CharField("代办人手机号码", max_length=11, blank=True)
     # For an annual review: the certification being reviewed.
     reviewed_certification = models.ForeignKey(
-        "applications.Certification",
+        "certification.Certification",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -208,6 +203,9 @@ class Application(models.Model):
         "待经办人员裁决", default=False, help_text="专家意见分歧且无其他专家可复核，或无可分派专家"
     )
     overdue_since = models.DateField("超期日期", null=True, blank=True)
+    # The completeness check: when it was last put on the queue, and how many times (retry_stuck gives up).
+    check_queued_at = models.DateTimeField("检查排队时间", null=True, blank=True)
+    check_attempts = models.PositiveSmallIntegerField("检查排队次数", default=0)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -320,9 +318,18 @@ class Document(models.Model):
 
 
 class DocumentAccess(models.Model):
-    """Who read which document when (PIPL art. 51: medical data is sensitive)."""
+    """Who read which private file when (PIPL art. 51: medical data is sensitive): an application's
+    document or the proof of a remote-care filing. Written by `applications.access` only."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="accesses")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses")
+    remote_filing = models.ForeignKey(
+        "certification.RemoteFiling",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="proof_accesses",
+        verbose_name="异地备案",
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role = models.CharField("身份", max_length=20)
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
@@ -333,6 +340,13 @@ class DocumentAccess(models.Model):
         ordering = ["-at"]
         verbose_name = "材料查阅记录"
         verbose_name_plural = "材料查阅记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(document__isnull=False, remote_filing__isnull=True)
+                | models.Q(document__isnull=True, remote_filing__isnull=False),
+                name="document_access_one_subject",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.role}"
@@ -353,145 +367,3 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "待发送"
-    SENT = "sent", "已发送"
-    FAILED = "failed", "发送失败"
-    SKIPPED = "skipped", "无需发送"
-
-
-class Notification(models.Model):
-    """A message to an applicant: always in the app, also by SMS/e-mail where configured.
-
-    SMS and e-mail carry no disease or diagnosis: they only say there is news and where to look.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    kind = models.CharField("类型", max_length=40)
-    title = models.CharField("标题", max_length=100)
-    body = models.TextField("内容")
-    short_text = models.CharField("短信内容", max_length=200)
-    # The same event never notifies twice (a replayed job, a retried task).
-    dedupe_key = models.CharField(max_length=150)
-    created_at = models.DateTimeField("时间", auto_now_add=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    sms_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    email_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    delivery_attempts = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "通知"
-        verbose_name_plural = "通知"
-        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="unique_notification_per_event")]
-        indexes = [
-            models.Index(fields=["sms_status", "created_at"]),
-            models.Index(fields=["email_status", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class CertificationStatus(models.TextChoices):
-    ACTIVE = "active", "有效"
-    REVIEW_DUE = "review_due", "待年度复核"
-    LAPSED = "lapsed", "已失效（未复核）"
-    REVOKED = "revoked", "已撤销"
-
-
-LIVE_CERTIFICATION_STATUSES = [CertificationStatus.ACTIVE, CertificationStatus.REVIEW_DUE]
-
-
-class Certification(models.Model):
-    """The benefit right of one person for one disease, with its electronic certificate (电子凭证)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Printed on the certificate and checked by anyone online: random, 100 bits.
-    code = models.CharField("核验码", max_length=24, unique=True)
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certifications", verbose_name="持证人"
-    )
-    application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="certification", verbose_name="认定申请"
-    )
-    disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="+", verbose_name="病种")
-    insurance_type = models.CharField("参保类型", max_length=10, choices=InsuranceType.choices)
-    status = models.CharField(
-        "状态", max_length=12, choices=CertificationStatus.choices, default=CertificationStatus.ACTIVE, db_index=True
-    )
-    effective_on = models.DateField("认定生效日期")
-    benefit_start_date = models.DateField("待遇起始日期")
-    valid_until = models.DateField("有效期至")
-    next_review_due = models.DateField("下次复核日期", db_index=True)
-    reimbursement_ratio = models.DecimalField("报销比例", max_digits=4, decimal_places=2)
-    annual_limit = models.PositiveIntegerField("年度支付限额(元)")
-    status_reason = models.TextField("状态说明", blank=True)
-    issued_at = models.DateTimeField("发证时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    class Meta:
-        ordering = ["-issued_at"]
-        verbose_name = "待遇认定（电子凭证）"
-        verbose_name_plural = "待遇认定（电子凭证）"
-        indexes = [models.Index(fields=["status", "next_review_due"])]
-
-    def __str__(self) -> str:
-        return self.code
-
-
-class RemoteFilingType(models.TextChoices):
-    TEMPORARY = "temporary", "临时外出就医"
-    LONG_TERM = "long_term", "异地长期居住"
-
-
-class RemoteFilingStatus(models.TextChoices):
-    PENDING = "pending", "待审核"
-    GRANTED = "granted", "已备案"
-    REJECTED = "rejected", "未通过"
-
-
-def remote_proof_upload_to(instance: RemoteFiling, filename: str) -> str:
-    return f"remote-filings/{instance.holder_id}/{uuid.uuid4().hex}"
-
-
-class RemoteFiling(models.Model):
-    """异地备案: a certified person living elsewhere registers the place where they are treated."""
-
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="remote_filings", verbose_name="备案人"
-    )
-    type = models.CharField("备案类型", max_length=10, choices=RemoteFilingType.choices)
-    place = models.CharField("就医地", max_length=100)
-    start_date = models.DateField("开始日期")
-    end_date = models.DateField("结束日期", null=True, blank=True)
-    proof = models.FileField("居住证明", upload_to=remote_proof_upload_to, max_length=200, blank=True)
-    proof_name = models.CharField("证明原文件名", max_length=255, blank=True)
-    proof_content_type = models.CharField(max_length=50, blank=True)
-    status = models.CharField("状态", max_length=10, choices=RemoteFilingStatus.choices, db_index=True)
-    decide_by = models.DateField("办结时限", null=True, blank=True)
-    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="经办人",
-    )
-    decision_reason = models.TextField("审核意见", blank=True)
-    overdue_since = models.DateField("超期日期", null=True, blank=True)
-    created_at = models.DateTimeField("申请时间", auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "异地备案"
-        verbose_name_plural = "异地备案"
-
-    def __str__(self) -> str:
-        return f"{self.get_type_display()} {self.place}"

@@ -9,7 +9,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from applications.models import Application, ApplicationEvent, Disease, Document, Hospital, Notification, RemoteFiling
+from accounts.roles import is_officer
+from applications.models import Application, ApplicationEvent, Disease, Document, Hospital
+from reviews.selectors import expert_can_read
 
 
 def application_list(*, user: User) -> QuerySet[Application]:
@@ -42,10 +44,8 @@ def document_for_reader(*, user: User, application_id: UUID | str, document_id: 
     )
     if document.application.applicant_id == user.pk:
         return document, "owner"
-    if user.is_active and user.is_staff and user.has_perm("applications.view_document"):
+    if is_officer(user) and user.has_perm("applications.view_document"):
         return document, "officer"
-    from reviews.selectors import expert_can_read
-
     if user.is_active and expert_can_read(user=user, application_id=application_id):
         return document, "expert"
     raise Http404
@@ -57,11 +57,3 @@ def disease_list() -> QuerySet[Disease]:
 
 def hospital_list() -> QuerySet[Hospital]:
     return Hospital.objects.filter(is_designated=True).order_by("code")
-
-
-def notification_list(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
-
-
-def remote_filing_list(*, user: User) -> QuerySet[RemoteFiling]:
-    return RemoteFiling.objects.filter(holder=user).order_by("-created_at")

@@ -9,19 +9,15 @@ from accounts.identity import NAME_PATTERN, mask_id_number, mask_phone
 from accounts.serializers import IdNumberField, MobileField
 from applications.models import (
     Application,
-    ApplicationEvent,
     ApplicationKind,
     ApplicationStatus,
     Disease,
-    Document,
     DocumentKind,
-    Hospital,
-    Notification,
-    RemoteFiling,
-    RemoteFilingType,
 )
+from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
 from reviews.calendar import working_days_left
-from reviews.services import review_deadline_explain
+from reviews.clock import review_deadline_explain
+from reviews.serializers import DeadlineExplanationOutput
 
 # --- catalogue ------------------------------------------------------------------------------------
 
@@ -43,12 +39,6 @@ class DiseaseOutput(serializers.ModelSerializer):
             "requires_hospital_appraisal",
             "requires_annual_reexam",
         ]
-
-
-class HospitalOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Hospital
-        fields = ["code", "name", "level", "region_code", "can_appraise"]
 
 
 # --- applications ---------------------------------------------------------------------------------
@@ -84,68 +74,6 @@ class DocumentUploadInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
     issued_on = serializers.DateField(required=False, allow_null=True)
     hospital = serializers.CharField(max_length=30, required=False, allow_blank=True, help_text="出具机构编码")
-
-
-class EventOutput(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor_label")
-    to = serializers.CharField(source="to_status")
-    problems = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ApplicationEvent
-        fields = ["at", "actor", "to", "reason", "problems"]
-
-    def get_fields(self):  # type: ignore[no-untyped-def]
-        # `from` is a Python keyword, so it cannot be a declared attribute.
-        fields = super().get_fields()
-        return {
-            "at": fields.pop("at"),
-            "actor": fields.pop("actor"),
-            "from": serializers.CharField(source="from_status"),
-            **fields,
-        }
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_problems(self, obj: ApplicationEvent) -> list:
-        return obj.data.get("problems", [])
-
-
-class DocumentOutput(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display")
-    hospital = serializers.CharField(source="hospital.code", allow_null=True, default=None)
-    duplicate_of = serializers.UUIDField(source="duplicate_of_id", allow_null=True)
-    file_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Document
-        fields = [
-            "id",
-            "kind",
-            "kind_display",
-            "original_name",
-            "content_type",
-            "size",
-            "sha256",
-            "issued_on",
-            "hospital",
-            "duplicate_of",
-            "uploaded_at",
-            "file_url",
-        ]
-
-    def get_file_url(self, obj: Document) -> str:
-        # The only way to the bytes: the permission-checked, logged endpoint. Never a storage URL.
-        return reverse("application-document-file", kwargs={"pk": obj.application_id, "document_id": obj.pk})
-
-
-class DeadlineExplanationOutput(serializers.Serializer):
-    """How the review deadline was computed (reviews.services.review_deadline_explain)."""
-
-    accepted_on = serializers.DateField(help_text="受理日（评审计时起算日，本身不计）")
-    working_days = serializers.IntegerField(help_text="评审时限（工作日）")
-    suspended_working_days = serializers.IntegerField(help_text="等待补正材料暂停计时的工作日数，期限相应顺延")
-    deadline = serializers.DateField(help_text="受理日之后第 working_days + suspended_working_days 个工作日")
-    provisional = serializers.BooleanField(help_text="为 true 时，所跨年份的国务院节假日安排尚未录入，结果为临时推算")
 
 
 class AgentOutput(serializers.Serializer):
@@ -248,46 +176,5 @@ class ApplicationListOutput(ApplicationOutput):
         ]
 
 
-class NotificationOutput(serializers.ModelSerializer):
-    application = serializers.UUIDField(source="application_id", allow_null=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "application", "created_at", "read_at"]
-
-
 class AppealInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
-
-
-class RemoteFilingInput(serializers.Serializer):
-    type = serializers.ChoiceField(choices=RemoteFilingType.choices)
-    place = serializers.CharField(max_length=100)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True)
-    proof = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
-
-
-class RemoteFilingOutput(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display")
-    has_proof = serializers.SerializerMethodField()
-
-    class Meta:
-        model = RemoteFiling
-        fields = [
-            "id",
-            "type",
-            "place",
-            "start_date",
-            "end_date",
-            "status",
-            "status_display",
-            "decide_by",
-            "decided_at",
-            "decision_reason",
-            "has_proof",
-            "created_at",
-        ]
-
-    def get_has_proof(self, obj: RemoteFiling) -> bool:
-        return bool(obj.proof)

@@ -1,48 +1,54 @@
-"""Writes for applications and their documents. Every state change is one atomic function that locks
-the row, checks the current state and appends an event."""
+"""Writes for what the applicant files: create (new, change, annual review), submit, withdraw, appeal,
+and the completeness check that accepts a submission or sends it back with every problem at once.
+
+Every state change is one atomic function that locks the row and moves it through the workflow
+table (`applications.workflow`); acceptance hands the case on to the review side, and an annual
+review that needs no expert renews the certification directly.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.files.base import File
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.identity import birth_date
 from accounts.models import User
+from applications.checks import application_problems
 from applications.models import (
     EDITABLE_STATUSES,
-    LIVE_CERTIFICATION_STATUSES,
     OPEN_STATUSES,
-    WITHDRAWABLE_STATUSES,
     Application,
-    ApplicationEvent,
     ApplicationKind,
     ApplicationStatus,
-    Certification,
     Disease,
-    Document,
-    DocumentAccess,
-    DocumentKind,
     Hospital,
 )
-from applications.notifications import notification_send
-from applications.uploads import upload_check
-from config.domain import Conflict, Forbidden, InvalidInput, InvalidState, PayloadTooLarge
-from config.queueing import enqueue_on_commit, send_task_safely
+from applications.workflow import (
+    WITHDRAWABLE_STATUSES,
+    application_create_record,
+    application_lock,
+    application_transition,
+)
+from certification.models import LIVE_CERTIFICATION_STATUSES, Certification
+from certification.rules import annual_review_opens_on
+from certification.selectors import certification_live_exists
+from certification.services import annual_review_pass
+from config.domain import Conflict, Forbidden, InvalidInput, InvalidState
+from config.queueing import send_task_safely
+from notifications.models import NotificationKind
+from notifications.services import notification_send, notify_officers
+from reviews.clock import review_clock_restart
+from reviews.services import review_accept, review_start_round
 
 logger = logging.getLogger(__name__)
-
-SYSTEM = "系统"
+DUPLICATE_OPEN = "您已有该病种正在办理的申请，请勿重复申请。"
 
 
 @dataclass(frozen=True)
@@ -50,45 +56,6 @@ class Agent:
     name: str
     id_number: str
     phone: str
-
-
-def _actor_label(application: Application, user: User | None) -> str:
-    if user is None:
-        return SYSTEM
-    if user.pk == application.applicant_id:
-        return "代办人" if application.has_agent else "申请人"
-    return "经办人员" if user.is_staff else "用户"
-
-
-def application_transition(
-    *,
-    application: Application,
-    to: ApplicationStatus,
-    actor: User | None,
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-    actor_label: str | None = None,
-) -> ApplicationEvent:
-    """Set the new status and append the event. The caller holds the row lock and checked the state."""
-    event = ApplicationEvent.objects.create(
-        application=application,
-        actor=actor,
-        actor_label=actor_label or _actor_label(application, actor),
-        from_status=application.status,
-        to_status=to,
-        reason=reason,
-        data=data or {},
-    )
-    application.status = to
-    return event
-
-
-def _locked(application: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=application.pk)
-
-
-def _new_reference() -> str:
-    return f"MT{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
 
 
 @transaction.atomic
@@ -132,152 +99,69 @@ def application_create(
         .exclude(kind=ApplicationKind.ANNUAL_REVIEW)
         .exists()
     ):
-        raise Conflict(
-            "您已有该病种正在办理的申请，请勿重复申请。", code="duplicate_open_application", field="disease_code"
-        )
-
-    if (
-        kind == ApplicationKind.NEW
-        and Certification.objects.filter(
-            holder=applicant, disease=disease, status__in=LIVE_CERTIFICATION_STATUSES
-        ).exists()
-    ):
+        raise Conflict(DUPLICATE_OPEN, code="duplicate_open_application", field="disease_code")
+    if kind == ApplicationKind.NEW and certification_live_exists(holder=applicant, disease=disease):
         raise Conflict(
             "您已享受该病种待遇，无需重复申请；病情变化请提交变更申请。",
             code="duplicate_certification",
             field="disease_code",
         )
-
-    application = Application(
-        reference=_new_reference(),
-        applicant=applicant,
-        kind=kind,
-        disease=disease,
-        diagnosis_date=diagnosis_date,
-        diagnosing_hospital=hospital,
-    )
+    fields: dict[str, object] = {}
     if agent is not None:
-        application.agent_name, application.agent_id_number, application.agent_phone = (
-            agent.name,
-            agent.id_number,
-            agent.phone,
-        )
+        fields = {"agent_name": agent.name, "agent_id_number": agent.id_number, "agent_phone": agent.phone}
     try:
-        with transaction.atomic():
-            application.save()
+        return application_create_record(
+            applicant=applicant,
+            actor=applicant,
+            reason="创建申请",
+            kind=kind,
+            disease=disease,
+            diagnosis_date=diagnosis_date,
+            diagnosing_hospital=hospital,
+            **fields,
+        )
     except IntegrityError:
         # The partial unique index caught a concurrent duplicate (double click on "create").
-        raise Conflict(
-            "您已有该病种正在办理的申请，请勿重复申请。", code="duplicate_open_application", field="disease_code"
-        ) from None
-    ApplicationEvent.objects.create(
-        application=application,
-        actor=applicant,
-        actor_label=_actor_label(application, applicant),
-        from_status="",
-        to_status=ApplicationStatus.DRAFT,
-        reason="创建申请",
-    )
-    return application
+        raise Conflict(DUPLICATE_OPEN, code="duplicate_open_application", field="disease_code") from None
 
 
-def _require_editable(application: Application) -> None:
-    # A rejected applicant may add material before their one appeal.
-    if application.status == ApplicationStatus.REJECTED and application.appealed_at is None:
-        return
-    if application.status not in EDITABLE_STATUSES:
+@transaction.atomic
+def annual_review_open(*, certification: Certification, user: User) -> Application:
+    """The holder opens the year's review: an application of kind `annual_review` that goes through
+    the same documents, submit and check flow."""
+    certification = Certification.objects.select_for_update().select_related("application").get(pk=certification.pk)
+    if certification.holder_id != user.pk:
+        raise InvalidInput("未找到该凭证。", code="not_found", field="certificate")
+    if certification.status not in LIVE_CERTIFICATION_STATUSES:
         raise InvalidState(
-            f"申请当前状态为“{application.get_status_display()}”，不能修改材料。",
-            code="documents_locked",
+            f"凭证状态为“{certification.get_status_display()}”，不能办理年度复核；请重新申请认定。",
+            code="certification_not_live",
         )
-
-
-@transaction.atomic
-def document_add(
-    *,
-    application: Application,
-    user: User,
-    kind: str,
-    file: UploadedFile,
-    issued_on: dt.date | None = None,
-    hospital_code: str | None = None,
-) -> Document:
-    application = _locked(application)
-    _require_editable(application)
-
-    errors: list[dict[str, str]] = []
-    if kind not in DocumentKind.values:
-        errors.append({"field": "kind", "code": "invalid_kind", "message": "材料种类不正确。"})
-    if issued_on is not None and issued_on > timezone.localdate():
-        errors.append({"field": "issued_on", "code": "future_date", "message": "出具日期不能晚于今天。"})
-    hospital = None
-    if hospital_code:
-        hospital = Hospital.objects.filter(code=hospital_code).first()
-        if hospital is None:
-            errors.append({"field": "hospital", "code": "unknown_hospital", "message": "出具机构不在医疗机构名录中。"})
-    if errors:
-        raise InvalidInput(errors[0]["message"], errors=errors)
-
-    checked = upload_check(file=file)
-
-    used = application.documents.aggregate(total=Sum("size"))["total"] or 0
-    if used + checked.size > settings.UPLOAD_MAX_APPLICATION_BYTES:
-        limit_mb = settings.UPLOAD_MAX_APPLICATION_BYTES // (1024 * 1024)
-        raise PayloadTooLarge(
-            f"本申请的材料总大小不能超过{limit_mb}MB，请压缩或删除不需要的文件后再上传。",
-            code="application_quota_exceeded",
-            field="file",
+    opens_on = annual_review_opens_on(due=certification.next_review_due)
+    if timezone.localdate() < opens_on:
+        # One review per due cycle: reviewing early must not push the due date years ahead.
+        raise InvalidState(
+            f"年度复核自{opens_on:%Y年%m月%d日}起办理（复核日期{certification.next_review_due:%Y年%m月%d日}）。",
+            code="annual_review_not_due",
         )
-
-    duplicate_of = application.documents.filter(sha256=checked.sha256).order_by("uploaded_at").first()
-    document = Document(
-        application=application,
-        kind=kind,
-        original_name=checked.original_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        duplicate_of=duplicate_of,
-        issued_on=issued_on,
-        hospital=hospital,
-        uploaded_by=user,
+    existing = Application.objects.filter(
+        reviewed_certification=certification, kind=ApplicationKind.ANNUAL_REVIEW, status__in=OPEN_STATUSES
+    ).first()
+    if existing is not None:
+        raise Conflict(
+            f"该凭证已有正在办理的年度复核（{existing.reference}）。", code="annual_review_open", field="certificate"
+        )
+    original = certification.application
+    return application_create_record(
+        applicant=user,
+        actor=user,
+        reason=f"年度资格复核（凭证{certification.code}，应于{certification.next_review_due:%Y年%m月%d日}前完成）",
+        kind=ApplicationKind.ANNUAL_REVIEW,
+        disease=certification.disease,
+        diagnosis_date=original.diagnosis_date,
+        diagnosing_hospital=original.diagnosing_hospital,
+        reviewed_certification=certification,
     )
-    file.seek(0)
-    document.file.save(f"{checked.extension}", File(file), save=False)
-    try:
-        document.save()
-    except Exception:
-        document.file.delete(save=False)
-        raise
-    # Storage is not transactional: if the surrounding transaction rolls back later, the stored
-    # bytes are orphaned, never lost; `run_jobs` may sweep orphans.
-    return document
-
-
-@transaction.atomic
-def document_delete(*, application: Application, document: Document, user: User) -> None:
-    application = _locked(application)
-    _require_editable(application)
-    storage, name = document.file.storage, document.file.name
-    assert name is not None  # the file column is NOT NULL
-    document.delete()
-    # Delete the bytes only once the row is gone for good.
-    transaction.on_commit(lambda: storage.delete(name))
-
-
-def document_open(*, document: Document, user: User, role: str, ip_address: str | None, user_agent: str = "") -> Any:
-    """Open a document's bytes for a permitted reader, logging the access first (PIPL art. 51)."""
-    DocumentAccess.objects.create(
-        document=document, user=user, role=role, ip_address=ip_address, user_agent=user_agent[:200]
-    )
-    logger.info(
-        "document access: document=%s application=%s user=%s role=%s",
-        document.pk,
-        document.application_id,
-        user.pk,
-        role,
-    )
-    return document.file.open("rb")
 
 
 @transaction.atomic
@@ -286,7 +170,7 @@ def application_submit(*, application: Application, user: User) -> Application:
 
     Submitting an application that is already `submitted` is a no-op (double click, retried request).
     """
-    application = _locked(application)
+    application = application_lock(application_id=application.pk)
     if application.status == ApplicationStatus.SUBMITTED:
         return application
     if application.status not in EDITABLE_STATUSES:
@@ -300,20 +184,21 @@ def application_submit(*, application: Application, user: User) -> Application:
     if application.submitted_at is None:
         # The application date (for the benefit start rule) is the first submission, not a resubmission.
         application.submitted_at = timezone.now()
-    application.save(update_fields=["status", "submitted_at", "updated_at"])
-    _queue_check(application)
+    application.check_queued_at, application.check_attempts = timezone.now(), 1
+    application.save(update_fields=["status", "submitted_at", "check_queued_at", "check_attempts", "updated_at"])
+    transaction.on_commit(lambda: _queue_check(application.pk))
     return application
 
 
-def _queue_check(application: Application) -> None:
+def _queue_check(application_id: UUID) -> bool:
     from applications.tasks import application_check_task
 
-    enqueue_on_commit(application_check_task, str(application.pk))
+    return send_task_safely(application_check_task, str(application_id))
 
 
 @transaction.atomic
 def application_withdraw(*, application: Application, user: User, reason: str = "") -> Application:
-    application = _locked(application)
+    application = application_lock(application_id=application.pk)
     if application.status == ApplicationStatus.WITHDRAWN:
         return application
     if application.status not in WITHDRAWABLE_STATUSES:
@@ -332,16 +217,11 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
     """Run the completeness check on a submitted application: accept it (受理: under_review, the
     review clock starts) or send it back with every problem at once. Safe to run twice: anything
     not `submitted` any more is left alone."""
-    from applications.checks import application_problems
-    from reviews.services import review_accept
-
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("disease", "diagnosing_hospital", "applicant")
-        .filter(pk=application_id)
-        .first()
-    )
-    if application is None or application.status != ApplicationStatus.SUBMITTED:
+    try:
+        application = application_lock(application_id=application_id)
+    except Application.DoesNotExist:
+        return None
+    if application.status != ApplicationStatus.SUBMITTED:
         return application
     today = on or timezone.localdate()
     problems = application_problems(application=application, on=today)
@@ -355,21 +235,20 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
         )
         application.problems = problems
         application.save(update_fields=["status", "problems", "updated_at"])
-        lines = "\n".join(f"{number}. {problem['message']}" for number, problem in enumerate(problems, 1))
         notification_send(
             user=application.applicant,
             application=application,
-            kind="needs_supplement",
-            title=f"申请{application.reference}需要补正材料",
-            body=f"您的申请需补正以下{len(problems)}项，请一次性补齐后重新提交：\n{lines}",
-            short_text=f"【医保慢特病】您的申请{application.reference}需补正材料，请登录查看并补正后重新提交。",
+            kind=NotificationKind.NEEDS_SUPPLEMENT,
+            params={
+                "reference": application.reference,
+                "count": len(problems),
+                "lines": "\n".join(f"{number}. {problem['message']}" for number, problem in enumerate(problems, 1)),
+            },
             dedupe_key=f"check:{application.pk}:{event.pk}",
         )
         return application
 
     if application.kind == ApplicationKind.ANNUAL_REVIEW and not application.disease.requires_annual_reexam:
-        from applications.renewals import annual_review_pass
-
         annual_review_pass(application=application, actor=None, on=today, reason="年度资格复核材料齐全，复核通过")
         return application
 
@@ -382,13 +261,12 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
     notification_send(
         user=application.applicant,
         application=application,
-        kind="accepted",
-        title=f"申请{application.reference}已受理",
-        body=(
-            f"您的申请已受理，医学专家将在{settings.REVIEW_WORKING_DAYS}个工作日内完成评审，"
-            f"预计{application.review_deadline:%Y年%m月%d日}前作出结论。"
-        ),
-        short_text=f"【医保慢特病】您的申请{application.reference}已受理，请登录查看评审进度。",
+        kind=NotificationKind.ACCEPTED,
+        params={
+            "reference": application.reference,
+            "working_days": settings.REVIEW_WORKING_DAYS,
+            "deadline": application.review_deadline,
+        },
         dedupe_key=f"check:{application.pk}:{event.pk}",
     )
     return application
@@ -396,32 +274,59 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
 
 def applications_requeue_stuck(*, older_than: dt.timedelta, limit: int = 1000) -> int:
     """Queue the check again for submissions nobody checked (broker outage, killed worker).
-    The check itself is idempotent, so a submission queued twice is checked once."""
-    from applications.tasks import application_check_task
 
+    The check itself is idempotent. Only a queueing that reached the broker counts as an attempt, so
+    a long broker outage loses nothing; a submission queued `CHECK_MAX_ATTEMPTS` times and still not
+    checked is failing, not waiting: it is left alone and the officers are told once."""
     cutoff = timezone.now() - older_than
+    stuck = Application.objects.filter(status=ApplicationStatus.SUBMITTED, check_queued_at__lt=cutoff)
+    gave_up = list(stuck.filter(check_attempts__gte=settings.CHECK_MAX_ATTEMPTS).values("pk", "reference")[:limit])
+    for row in gave_up:
+        notify_officers(
+            kind=NotificationKind.CHECK_STUCK,
+            params={"reference": row["reference"], "attempts": settings.CHECK_MAX_ATTEMPTS},
+            dedupe_key=f"check-stuck:{row['pk']}",
+        )
     ids = list(
-        Application.objects.filter(status=ApplicationStatus.SUBMITTED, updated_at__lt=cutoff)
-        .order_by("updated_at")
+        stuck.filter(check_attempts__lt=settings.CHECK_MAX_ATTEMPTS)
+        .order_by("check_queued_at")
         .values_list("pk", flat=True)[:limit]
     )
+    queued = 0
     for application_id in ids:
-        send_task_safely(application_check_task, str(application_id))
+        if _queue_check(application_id):
+            Application.objects.filter(pk=application_id).update(
+                check_queued_at=timezone.now(), check_attempts=F("check_attempts") + 1
+            )
+            queued += 1
     if ids:
-        logger.warning("re-queued the completeness check for %d stuck submissions", len(ids))
-    return len(ids)
+        logger.warning("re-queued the completeness check for %d of %d stuck submissions", queued, len(ids))
+    if gave_up:
+        logger.error("gave up re-queueing the completeness check of %d submissions", len(gave_up))
+    return queued
+
+
+@transaction.atomic
+def application_check_retry(*, application: Application, officer: User) -> Application:
+    """An officer sends a submission the sweeper gave up on back to the check, with a fresh count."""
+    application = application_lock(application_id=application.pk)
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise InvalidState("只有待检查的申请可以重新检查。", code="not_submitted")
+    application.check_queued_at, application.check_attempts = timezone.now(), 1
+    application.save(update_fields=["check_queued_at", "check_attempts", "updated_at"])
+    transaction.on_commit(lambda: _queue_check(application.pk))
+    logger.info("completeness check of %s re-queued by officer %s", application.pk, officer.pk)
+    return application
 
 
 @transaction.atomic
 def application_appeal(*, application: Application, user: User, reason: str) -> Application:
     """申诉: once, after a rejection, with a reason (and any new documents uploaded first) → back to
     expert review for a full new period; the panel sees the earlier opinions."""
-    from reviews.services import review_clock_restart, review_start_round
-
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("请填写申诉理由。", code="reason_required", field="reason")
-    application = _locked(application)
+    application = application_lock(application_id=application.pk)
     if application.status != ApplicationStatus.REJECTED:
         raise InvalidState("只有未通过评审的申请可以申诉。", code="cannot_appeal")
     if application.appealed_at is not None:

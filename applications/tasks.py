@@ -1,9 +1,11 @@
-"""Thin Celery tasks: take ids, call one service of the same name, safe to run twice."""
+"""Thin Celery tasks: take ids, call one service of the same name, safe to run twice; and the
+applicant side's periodic job (`retry_stuck`) as its own task with its own time limits."""
 
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
-from applications import notifications, services
+from applications import jobs, services
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
@@ -14,11 +16,12 @@ RETRY = {
 }
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90, **RETRY)
 def application_check_task(application_id: str) -> None:
     services.application_check(application_id=application_id)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=7)
-def notification_deliver_task(notification_id: int) -> None:
-    notifications.notification_deliver(notification_id=notification_id)
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=115)
+def retry_stuck_task() -> str:
+    # Runs every 2 minutes: it must end well before the next run starts.
+    return jobs.retry_stuck(on=timezone.localdate())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications import apis, certificate_apis
+from applications import apis
 
 urlpatterns = [
     path("diseases/", apis.DiseaseListApi.as_view(), name="disease-list"),
@@ -21,17 +21,10 @@ urlpatterns = [
         name="application-document-file",
     ),
     path("applications/<uuid:pk>/appeal/", apis.ApplicationAppealApi.as_view(), name="application-appeal"),
-    path("remote-filings/", apis.RemoteFilingListCreateApi.as_view(), name="remote-filing-list"),
-    path("notifications/", apis.NotificationListApi.as_view(), name="notification-list"),
-    path("notifications/<int:pk>/read/", apis.NotificationReadApi.as_view(), name="notification-read"),
-    # verify/<code>/ before <uuid:pk>/ so a code is never tried as an id.
-    path("certificates/", certificate_apis.CertificateListApi.as_view(), name="certificate-list"),
-    path("certificates/verify/<str:code>/", certificate_apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
-    path("certificates/<uuid:pk>/", certificate_apis.CertificateDetailApi.as_view(), name="certificate-detail"),
+    # The annual review is an application the holder files from their certificate.
     path(
         "certificates/<uuid:pk>/reviews/",
-        certificate_apis.CertificateAnnualReviewApi.as_view(),
+        apis.CertificateAnnualReviewApi.as_view(),
         name="certificate-annual-review",
     ),
-    path("certificates/<uuid:pk>/pdf/", certificate_apis.CertificatePdfApi.as_view(), name="certificate-pdf"),
 ]

@@ -1,26 +1,38 @@
-"""The periodic jobs: run by Celery beat (schedules in the database, editable in the admin) and by
-`manage.py run_jobs [JOB ...] --on YYYY-MM-DD` so an operator can replay a missed day.
-Every job is idempotent for a given day."""
+"""The periodic jobs: each a named task in the app that owns it (with the time limits it needs), run by
+Celery beat (schedules in the database, editable in the admin) and by `manage.py run_jobs [JOB ...]
+--on YYYY-MM-DD` so an operator can replay a missed day. Every job is idempotent for a given day."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils.module_loading import import_string
 
-# name → (dotted path of `fn(*, on: date) -> str`, default schedule: ("every", minutes) or ("daily", "HH:MM"))
-JOBS: dict[str, tuple[str, tuple[str, object]]] = {
-    "retry_stuck": ("applications.jobs.retry_stuck", ("every", 2)),
-    "sla_sweep": ("reviews.jobs.sla_sweep", ("daily", "08:00")),
-    "announcements": ("reviews.announcements.announcements_daily", ("daily", "08:30")),
-    "annual_reviews": ("applications.renewals.annual_reviews", ("daily", "07:00")),
+
+@dataclass(frozen=True)
+class Job:
+    function: str  # dotted path of `fn(*, on: date) -> str`
+    task: str  # the Celery task beat sends (it acts as today)
+    schedule: tuple[str, object]  # ("every", minutes) or ("daily", "HH:MM")
+
+
+JOBS: dict[str, Job] = {
+    "retry_stuck": Job("applications.jobs.retry_stuck", "applications.tasks.retry_stuck_task", ("every", 2)),
+    "sla_sweep": Job("reviews.jobs.sla_sweep", "reviews.tasks.sla_sweep_task", ("daily", "08:00")),
+    "announcements": Job(
+        "reviews.announcements.announcements_daily", "reviews.tasks.announcements_daily_task", ("daily", "08:30")
+    ),
+    "annual_reviews": Job(
+        "certification.jobs.annual_reviews", "certification.tasks.annual_reviews_task", ("daily", "07:00")
+    ),
 }
 
 
 def job_function(name: str) -> Callable[..., str]:
-    return import_string(JOBS[name][0])
+    function: Callable[..., str] = import_string(JOBS[name].function)
+    return function
 
 
 def job_run(*, name: str, on: dt.date) -> str:
@@ -32,10 +44,11 @@ def beat_schedule_ensure() -> list[str]:
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
     created = []
-    for name, (_, (kind, value)) in JOBS.items():
+    for name, job in JOBS.items():
         task_name = f"job: {name}"
         if PeriodicTask.objects.filter(name=task_name).exists():
             continue
+        kind, value = job.schedule
         schedule: dict[str, object]
         if kind == "every":
             interval, _ = IntervalSchedule.objects.get_or_create(every=value, period=IntervalSchedule.MINUTES)
@@ -51,8 +64,6 @@ def beat_schedule_ensure() -> list[str]:
                 timezone="Asia/Shanghai",
             )
             schedule = {"crontab": crontab}
-        PeriodicTask.objects.create(
-            name=task_name, task="config.tasks.run_job_task", args=json.dumps([name]), **schedule
-        )
+        PeriodicTask.objects.create(name=task_name, task=job.task, **schedule)
         created.append(name)
     return created

@@ -13,6 +13,8 @@ api_v1 = [
     path("", include("applications.urls")),
     path("", include("reviews.urls")),
     path("", include("reviews.public_urls")),
+    path("", include("certification.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

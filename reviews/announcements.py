@@ -12,14 +12,16 @@ from stdnum import numdb
 
 from accounts.identity import mask_id_number, mask_name
 from accounts.models import User
-from applications.certificates import certification_issue
 from applications.models import Application, ApplicationStatus, InsuredPerson
-from applications.notifications import notification_send
-from applications.services import application_transition
+from applications.workflow import application_lock, application_transition
+from certification.services import certification_issue
 from config.domain import InvalidInput, InvalidState
+from notifications.models import NotificationKind
+from notifications.services import notification_send, notify_officers
 from reviews.calendar import working_days_add
+from reviews.clock import review_clock_restart
 from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus, Objection, ObjectionStatus
-from reviews.services import notify_officers, review_clock_restart, review_start_round
+from reviews.services import review_start_round
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,11 @@ def _region_of(application: Application) -> tuple[str, str]:
     return batch_code, region_name(person.region_code)
 
 
+def announcement_ends_on(*, published_on: dt.date) -> dt.date:
+    """An announcement published on day P ends with the N-th working day after P."""
+    return working_days_add(start=published_on, days=settings.ANNOUNCEMENT_WORKING_DAYS).deadline
+
+
 def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
     """Put every approved application into that day's batch of its region. Idempotent per day."""
     # A replayed past day still publishes today: the public must get the whole period to object.
@@ -56,14 +63,10 @@ def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
         .order_by("updated_at")
         .values_list("pk", flat=True)
     )
-    ends_on = working_days_add(start=on, days=settings.ANNOUNCEMENT_WORKING_DAYS).deadline
+    ends_on = announcement_ends_on(published_on=on)
     for application_id in ids:
         with transaction.atomic():
-            application = (
-                Application.objects.select_for_update(of=("self",))
-                .select_related("applicant", "disease")
-                .get(pk=application_id)
-            )
+            application = application_lock(application_id=application_id)
             if application.status != ApplicationStatus.APPROVED:
                 continue
             batch_code, district = _region_of(application)
@@ -90,13 +93,8 @@ def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
             notification_send(
                 user=application.applicant,
                 application=application,
-                kind="announced",
-                title=f"申请{application.reference}进入公示",
-                body=(
-                    f"您的认定结果自{on:%Y年%m月%d日}起在医保局网站公示，至{batch.ends_on:%Y年%m月%d日}止。"
-                    "公示信息已脱敏（姓名、身份证号码部分隐藏）。公示期满无异议后待遇生效。"
-                ),
-                short_text=f"【医保慢特病】您的申请{application.reference}已进入公示，请登录查看。",
+                kind=NotificationKind.ANNOUNCED,
+                params={"reference": application.reference, "starts_on": on, "ends_on": batch.ends_on},
                 dedupe_key=f"announced:{application.pk}:{event.pk}",
             )
             touched[batch.pk] = batch
@@ -115,11 +113,7 @@ def announcement_close(*, on: dt.date) -> int:
     for entry_id in entry_ids:
         with transaction.atomic():
             entry = AnnouncementEntry.objects.select_for_update().select_related("batch").get(pk=entry_id)
-            application = (
-                Application.objects.select_for_update(of=("self",))
-                .select_related("applicant", "disease")
-                .get(pk=entry.application_id)
-            )
+            application = application_lock(application_id=entry.application_id)
             if entry.status != EntryStatus.LISTED or application.status != ApplicationStatus.IN_ANNOUNCEMENT:
                 continue
             entry.status = EntryStatus.EFFECTIVE
@@ -135,13 +129,12 @@ def announcement_close(*, on: dt.date) -> int:
             notification_send(
                 user=application.applicant,
                 application=application,
-                kind="effective",
-                title=f"申请{application.reference}待遇已生效",
-                body=(
-                    f"公示期满，您的待遇自{certification.benefit_start_date:%Y年%m月%d日}起享受，"
-                    f"电子凭证核验码{certification.code}，请在“我的凭证”中下载。"
-                ),
-                short_text=f"【医保慢特病】您的申请{application.reference}待遇已生效，请登录下载电子凭证。",
+                kind=NotificationKind.EFFECTIVE,
+                params={
+                    "reference": application.reference,
+                    "benefit_start_date": certification.benefit_start_date,
+                    "code": certification.code,
+                },
                 dedupe_key=f"effective:{application.pk}:{event.pk}",
             )
             effective += 1
@@ -174,8 +167,7 @@ def objection_file(
     entry = entries.first()
     if entry is None:
         raise InvalidInput("该公示名单中没有此条目。", code="unknown_entry", field="entry")
-    today = timezone.localdate()
-    if not entry.batch.published_on <= today <= entry.batch.ends_on:
+    if not entry.batch.open_for_objections(timezone.localdate()):
         raise InvalidState("该条目不在公示期内，不能提出异议。", code="announcement_period_over", field="entry")
     if entry.status not in (EntryStatus.LISTED, EntryStatus.HELD):
         raise InvalidState("该条目已处理完毕，不能提出异议。", code="entry_closed", field="entry")
@@ -187,9 +179,8 @@ def objection_file(
         entry.save(update_fields=["status"])
     notify_officers(
         application=entry.application,
-        kind="objection",
-        title=f"公示条目收到异议（{entry.batch}）",
-        body="有公众对公示名单提出异议，请在后台处理。",
+        kind=NotificationKind.OBJECTION,
+        params={"batch": str(entry.batch)},
         dedupe_key=f"objection:{objection.pk}",
     )
     return objection
@@ -206,11 +197,7 @@ def objection_resolve(*, objection_id: int, officer: User, upheld: bool, resolut
     if objection.status != ObjectionStatus.OPEN:
         raise InvalidState("该异议已处理。", code="objection_resolved")
     entry = AnnouncementEntry.objects.select_for_update().get(pk=objection.entry_id)
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("applicant", "disease")
-        .get(pk=entry.application_id)
-    )
+    application = application_lock(application_id=entry.application_id)
     objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
     objection.resolved_at = timezone.now()
     objection.resolved_by = officer
@@ -234,7 +221,7 @@ def objection_resolve(*, objection_id: int, officer: User, upheld: bool, resolut
             application=application,
             to=ApplicationStatus.UNDER_REVIEW,
             actor=officer,
-            actor_label="经办人员",
+            label="经办人员",
             reason=f"公示异议成立，退回专家评审。异议内容：{objection.reason}；处理意见：{resolution}",
             data={"objection": {"id": objection.pk, "reason": objection.reason, "resolution": resolution}},
         )
@@ -244,10 +231,8 @@ def objection_resolve(*, objection_id: int, officer: User, upheld: bool, resolut
         notification_send(
             user=application.applicant,
             application=application,
-            kind="objection_upheld",
-            title=f"申请{application.reference}公示期间收到异议，重新评审",
-            body=f"经核实，公示期间的异议成立，您的申请将重新进行专家评审。处理意见：{resolution}",
-            short_text=f"【医保慢特病】您的申请{application.reference}需重新评审，请登录查看。",
+            kind=NotificationKind.OBJECTION_UPHELD,
+            params={"reference": application.reference, "resolution": resolution},
             dedupe_key=f"objection-upheld:{application.pk}:{event.pk}",
         )
     return objection

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+from accounts.roles import is_expert
+from config.api.schema import problems
 from config.auth import authenticated_user
 from reviews.calendar import MAX_WORKING_DAYS, working_days_add
+from reviews.clock import review_deadline_explain
 from reviews.models import ReviewAssignment
 from reviews.selectors import assignment_get, assignment_list, opinions_visible_to, working_days_left_for
 from reviews.serializers import (
@@ -19,9 +24,7 @@ from reviews.serializers import (
     ReviewQueueItemOutput,
     ReviewQueueQuery,
 )
-from reviews.services import review_deadline_explain, review_decide
-
-PROBLEM = OpenApiResponse(description="Problem (统一错误格式)")
+from reviews.services import review_decide
 
 # The API accepts start dates in this range, so every deadline stays inside the lunar tables.
 FIRST_START = datetime.date(2000, 1, 1)
@@ -45,7 +48,7 @@ class CalendarDeadlineQuery(serializers.Serializer):
         },
     )
 
-    def get_fields(self):  # type: ignore[no-untyped-def]
+    def get_fields(self) -> dict[str, serializers.Field]:
         start = serializers.DateField(
             help_text="起算日（不计入），格式 YYYY-MM-DD",
             error_messages={
@@ -57,7 +60,7 @@ class CalendarDeadlineQuery(serializers.Serializer):
         )
         return {"from": start, **super().get_fields()}
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not FIRST_START <= attrs["from"] <= LAST_START:
             raise serializers.ValidationError(
                 {"from": f"起算日期须在{FIRST_START.year}年至{LAST_START.year}年之间。"}, code="out_of_range"
@@ -78,7 +81,7 @@ class CalendarDeadlineOutput(serializers.Serializer):
         many=True, help_text="起算日之后、期限之前跳过的非工作日及原因（调休上班日计入工作日）"
     )
 
-    def get_fields(self):  # type: ignore[no-untyped-def]
+    def get_fields(self) -> dict[str, serializers.Field]:
         return {"from": serializers.DateField(help_text="起算日"), **super().get_fields()}
 
 
@@ -86,11 +89,11 @@ class CalendarDeadlineApi(APIView):
     """When a period of N working days that starts on a given day ends (public)."""
 
     permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
+    authentication_classes: list[type] = []
 
     @extend_schema(
         parameters=[CalendarDeadlineQuery],
-        responses={200: CalendarDeadlineOutput, 400: PROBLEM},
+        responses={200: CalendarDeadlineOutput},
         summary="按工作日推算期限",
         description=(
             "N 个工作日的期限为起算日之后的第 N 个工作日（起算日本身不计）。法定节假日不计，调休上班日计入。"
@@ -125,10 +128,10 @@ class IsExpert(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and hasattr(user, "expert_profile"))
+        return isinstance(user, User) and is_expert(user)
 
 
-def _case_data(assignment: ReviewAssignment) -> dict:
+def _case_data(assignment: ReviewAssignment) -> dict[str, Any]:
     application = assignment.application
     today = timezone.localdate()
     return ReviewCaseOutput(
@@ -151,7 +154,7 @@ class ReviewListApi(generics.GenericAPIView):
 
     @extend_schema(
         parameters=[ReviewQueueQuery],
-        responses={200: ReviewQueueItemOutput(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
+        responses={200: ReviewQueueItemOutput(many=True)},
         summary="我的评审案件",
         description=(
             "默认列出分派给我、尚未提交意见的评审中案件，截止日期最近的在前；`state=decided` 列出我已提交意见的案件。"
@@ -181,7 +184,7 @@ class ReviewDetailApi(APIView):
     permission_classes = [IsExpert]
 
     @extend_schema(
-        responses={200: ReviewCaseOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        responses={200: ReviewCaseOutput},
         summary="评审案件详情",
         description=(
             "案件材料（`file_url` 指向记录访问日志的下载接口）、完整性检查结果、评审期限及其计算方法、我的意见。"
@@ -197,7 +200,7 @@ class ReviewDecisionApi(APIView):
 
     @extend_schema(
         request=ReviewDecisionInput,
-        responses={200: ReviewCaseOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        responses={200: ReviewCaseOutput, **problems(409)},
         summary="提交评审意见",
         description=(
             "每个分派只能提交一次意见；重复或同时提交的第二个请求返回 409，不作任何更改。"

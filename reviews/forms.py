@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import User
-from applications.models import ApplicationStatus
 from reviews.models import Decision
-
-
-def active_experts(*, exclude: set[int] | frozenset[int] = frozenset()) -> QuerySet[User]:
-    """Experts on duty, least loaded first, each with `load`: their undecided assignments of the current
-    round of cases under review (as `reviews.services` counts it against the capacity)."""
-    open_work = Q(
-        review_assignments__is_active=True,
-        review_assignments__decision="",
-        review_assignments__application__status=ApplicationStatus.UNDER_REVIEW,
-        review_assignments__round=F("review_assignments__application__review_round"),
-    )
-    return (
-        User.objects.filter(is_active=True, expert_profile__is_active=True)
-        .exclude(pk__in=exclude)
-        .select_related("expert_profile")
-        .annotate(load=Count("review_assignments", filter=open_work))
-        .order_by("load", "name", "username")
-    )
+from reviews.selectors import experts_with_load
 
 
 def expert_label(user: User) -> str:
-    """专家一（expert1，在办 3/30） for a user from `active_experts`, the plain name otherwise."""
+    """专家一（expert1，在办 3/30） for a user from `experts_with_load`, the plain name otherwise."""
     name = user.name or user.username
     load = getattr(user, "load", None)
     if load is None:
@@ -67,6 +50,8 @@ class ExpertPickForm(forms.Form):
 
     expert = ExpertChoiceField(label="专家", queryset=User.objects.none(), empty_label="请选择专家")
 
-    def __init__(self, *args, exclude: set[int] | frozenset[int] = frozenset(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, exclude: set[int] | frozenset[int] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["expert"].queryset = active_experts(exclude=exclude)  # type: ignore[attr-defined]
+        field = self.fields["expert"]
+        assert isinstance(field, ExpertChoiceField)
+        field.queryset = experts_with_load(exclude=exclude)

@@ -9,17 +9,19 @@ from django.conf import settings
 from django.db import transaction
 
 from applications.models import Application, ApplicationStatus
-from applications.notifications import notification_send
-from applications.remote import remote_filings_overdue
+from certification.remote import remote_filings_overdue
+from notifications.models import NotificationKind
+from notifications.services import notification_send, notify_officers
 from reviews.calendar import working_days_left_many
 from reviews.models import ReviewAssignment
-from reviews.services import notify_officers
+from reviews.selectors import pending_work
 
 BATCH = 500
 
 
 def sla_sweep(*, on: dt.date) -> str:
-    """Remind experts when few working days are left; flag overdue cases and tell the officers."""
+    """Remind experts when few working days are left; flag overdue cases and tell the officers; flag
+    long-term remote filings past their time limit."""
     reminded = overdue = 0
     queryset = Application.objects.filter(
         status=ApplicationStatus.UNDER_REVIEW, review_deadline__isnull=False
@@ -34,14 +36,14 @@ def sla_sweep(*, on: dt.date) -> str:
         deadlines = [a.review_deadline for a in applications if a.review_deadline is not None]
         left = working_days_left_many(today=on, deadlines=deadlines)
         pending: dict[UUID, list[ReviewAssignment]] = {}
-        for assignment in ReviewAssignment.objects.filter(
-            application__in=applications, is_active=True, decision=""
-        ).select_related("expert"):
+        for assignment in ReviewAssignment.objects.filter(pending_work(), application__in=applications).select_related(
+            "expert"
+        ):
             pending.setdefault(assignment.application_id, []).append(assignment)
         for application in applications:
             assert application.review_deadline is not None  # the queryset has only cases with a deadline
             days_left = left[application.review_deadline]
-            assignments = [a for a in pending.get(application.pk, []) if a.round == application.review_round]
+            assignments = pending.get(application.pk, [])
             if 0 <= days_left <= settings.REVIEW_REMIND_WORKING_DAYS_LEFT:
                 reminded += _remind(application=application, assignments=assignments, days_left=days_left)
             elif days_left < 0:
@@ -53,16 +55,17 @@ def sla_sweep(*, on: dt.date) -> str:
 def _remind(*, application: Application, assignments: list[ReviewAssignment], days_left: int) -> int:
     sent = 0
     for assignment in assignments:
-        with transaction.atomic():
-            notification = notification_send(
-                user=assignment.expert,
-                application=application,
-                kind="sla_reminder",
-                title=f"评审案件{application.reference}即将到期",
-                body=f"距评审截止日{application.review_deadline:%Y年%m月%d日}还剩{days_left}个工作日，请尽快提交意见。",
-                short_text=f"【医保慢特病】评审案件{application.reference}即将到期，请登录后台处理。",
-                dedupe_key=f"sla-remind:{assignment.pk}:{application.review_deadline}",
-            )
+        notification = notification_send(
+            user=assignment.expert,
+            application=application,
+            kind=NotificationKind.SLA_REMINDER,
+            params={
+                "reference": application.reference,
+                "deadline": application.review_deadline,
+                "days_left": days_left,
+            },
+            dedupe_key=f"sla-remind:{assignment.pk}:{application.review_deadline}",
+        )
         sent += notification is not None
     return sent
 
@@ -72,19 +75,20 @@ def _flag_overdue(*, application: Application, assignments: list[ReviewAssignmen
         flagged = Application.objects.filter(pk=application.pk, overdue_since__isnull=True).update(overdue_since=on)
         notify_officers(
             application=application,
-            kind="sla_overdue",
-            title=f"评审案件{application.reference}已超期",
-            body=f"评审截止日为{application.review_deadline:%Y年%m月%d日}，尚有{len(assignments)}名专家未提交意见。",
+            kind=NotificationKind.SLA_OVERDUE_OFFICERS,
+            params={
+                "reference": application.reference,
+                "deadline": application.review_deadline,
+                "pending": len(assignments),
+            },
             dedupe_key=f"sla-overdue:{application.pk}:{application.review_deadline}",
         )
         for assignment in assignments:
             notification_send(
                 user=assignment.expert,
                 application=application,
-                kind="sla_overdue",
-                title=f"评审案件{application.reference}已超期",
-                body="该案件已超过评审时限，请立即提交意见。",
-                short_text=f"【医保慢特病】评审案件{application.reference}已超期，请立即处理。",
+                kind=NotificationKind.SLA_OVERDUE,
+                params={"reference": application.reference},
                 dedupe_key=f"sla-overdue:{assignment.pk}:{application.review_deadline}",
             )
     return flagged

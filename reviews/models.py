@@ -1,10 +1,13 @@
-"""Review data. The working-day calendar (工作日历) every deadline is counted on lives here.
+"""Review data: the working-day calendar (工作日历) every deadline is counted on, experts and their
+assignments, the review clock's suspensions, the public announcement and its objections.
 
-Only the exceptions to the plain rule (Monday–Friday work, Saturday/Sunday off) are stored: the days
+Of the calendar only the exceptions to the plain rule (Monday–Friday work, Saturday/Sunday off) are stored: the days
 of an official holiday period and the make-up working days (调休上班). Admins can edit them.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -156,14 +159,16 @@ class ReviewAssignment(models.Model):
                 name="one_active_assignment_per_expert_round",
             )
         ]
-        indexes = [models.Index(fields=["expert", "is_active", "decided_at"])]
+        indexes = [
+            models.Index(fields=["expert", "is_active", "decided_at"]),
+            # Open work per expert (reviews.selectors.pending_work): what choosing a panel counts.
+            models.Index(
+                fields=["expert"], condition=models.Q(is_active=True, decision=""), name="open_assignment_by_expert"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application} 第{self.round}轮 {self.expert}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.is_active and not self.decision
 
 
 class ClockSuspension(models.Model):
@@ -207,6 +212,10 @@ class AnnouncementBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_name} {self.published_on:%Y-%m-%d} 公示"
+
+    def open_for_objections(self, on: dt.date) -> bool:
+        """Objections are taken from the publication day to the last day of the period, both included."""
+        return self.published_on <= on <= self.ends_on
 
 
 class EntryStatus(models.TextChoices):

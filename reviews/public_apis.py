@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control, cache_page, never_cache
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,12 +15,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from config.api.schema import problems
 from reviews.announcements import objection_file
 from reviews.models import AnnouncementBatch
 from reviews.public_selectors import announcement_public_get, announcement_public_list
 from reviews.public_serializers import AnnouncementBatchOutput, ObjectionInput, ObjectionOutput
 
-PROBLEM = OpenApiResponse(description="Problem (统一错误格式)")
 PUBLIC_CACHE_SECONDS = 60
 
 
@@ -53,7 +53,7 @@ class AnnouncementListApi(generics.GenericAPIView):
     queryset = AnnouncementBatch.objects.none()  # for the schema only; rows come from the selector
 
     @extend_schema(
-        responses={200: AnnouncementBatchOutput(many=True), 404: PROBLEM},
+        responses={200: AnnouncementBatchOutput(many=True)},
         summary="公示批次列表",
         description=(
             "正在公示的批次在前，其后是近期已结束的批次（按公示日期倒序）。名单只含脱敏信息："
@@ -73,7 +73,7 @@ class AnnouncementDetailApi(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: AnnouncementBatchOutput, 404: PROBLEM}, summary="公示批次详情")
+    @extend_schema(responses={200: AnnouncementBatchOutput}, summary="公示批次详情")
     def get(self, request: Request, pk: int) -> Response:
         today = timezone.localdate()
         batch = announcement_public_get(batch_id=pk, today=today)
@@ -90,7 +90,7 @@ class ObjectionCreateApi(APIView):
 
     @extend_schema(
         request=ObjectionInput,
-        responses={201: ObjectionOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 429: PROBLEM},
+        responses={201: ObjectionOutput, **problems(409)},
         summary="对公示条目提出异议",
         description=(
             "公示期内（公示日期至截止日期，含当日）任何人都可对名单中的条目提出异议，须填写理由、联系人和中国大陆手机号码"

@@ -48,8 +48,3 @@ def announcement_public_list(*, today: dt.date, with_entries: bool = False) -> Q
 def announcement_public_get(*, batch_id: int, today: dt.date, with_entries: bool = True) -> AnnouncementBatch | None:
     """One batch as the public sees it, or None when it is not (or no longer) public."""
     return announcement_public_list(today=today, with_entries=with_entries).filter(pk=batch_id).first()
-
-
-def announcement_open_for_objections(*, batch: AnnouncementBatch, today: dt.date) -> bool:
-    """Objections are taken from the publication day to the last day of the period, both included."""
-    return batch.published_on <= today <= batch.ends_on

@@ -29,7 +29,7 @@ class AnnouncementBatchOutput(serializers.Serializer):
     entries = AnnouncementEntryOutput(source="public_entries", many=True)
 
     def get_accepting_objections(self, batch: AnnouncementBatch) -> bool:
-        return batch.published_on <= self.context["today"] <= batch.ends_on
+        return batch.open_for_objections(self.context["today"])
 
 
 class ObjectionInput(serializers.Serializer):

@@ -19,11 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.domain import DomainError
 from reviews.announcements import objection_file
 from reviews.public_apis import PUBLIC_CACHE_SECONDS, ObjectionThrottle
-from reviews.public_selectors import (
-    announcement_open_for_objections,
-    announcement_public_get,
-    announcement_public_list,
-)
+from reviews.public_selectors import announcement_public_get, announcement_public_list
 from reviews.public_serializers import REASON_MAX_LENGTH, ObjectionInput
 
 BATCHES_PER_PAGE = 20
@@ -50,7 +46,7 @@ def announcement_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     batch = announcement_public_get(batch_id=pk, today=today)
     if batch is None:
         return _not_found(request)
-    context = {"batch": batch, "open": announcement_open_for_objections(batch=batch, today=today)}
+    context = {"batch": batch, "open": batch.open_for_objections(today)}
     return render(request, "public/announcement_detail.html", context)
 
 
@@ -64,7 +60,7 @@ def objection_page(request: HttpRequest, pk: int) -> HttpResponse:
     batch = announcement_public_get(batch_id=pk, today=today)
     if batch is None:
         return _not_found(request)
-    is_open = announcement_open_for_objections(batch=batch, today=today)
+    is_open = batch.open_for_objections(today)
     values = {"entry": request.GET.get("entry", ""), "reason": "", "contact_name": "", "contact_phone": ""}
     field_errors: dict[str, list[str]] = {}
     error = ""

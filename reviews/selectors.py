@@ -1,23 +1,91 @@
-"""Reads for the review side, scoped to the caller: an expert sees only their own assignments."""
+"""Reads for the review side, and the review rules every page and service asks: which assignments are
+open work, how much open work an expert has, who may be given a case, what an expert may read and see.
+
+Scoped to the caller: an expert sees only their own assignments.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from uuid import UUID
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Application, ApplicationEvent, Document
-from applications.roles import OFFICERS
+from accounts.roles import experts_on_duty
+from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
 from reviews.calendar import working_days_left_many
-from reviews.models import AssignmentRole, ReviewAssignment
+from reviews.models import AssignmentRole, ExpertProfile, ReviewAssignment
+
+# --- open work -------------------------------------------------------------------------------------
 
 
-def is_officer(user: User) -> bool:
-    return user.is_active and (user.is_superuser or user.groups.filter(name=OFFICERS).exists())
+def pending_work() -> Q:
+    """An assignment still waiting for its opinion: active, undecided, of the current round of a case
+    under review. (The partial index `open_assignment_by_expert` holds the first two conditions.)"""
+    return Q(
+        is_active=True,
+        decision="",
+        application__status=ApplicationStatus.UNDER_REVIEW,
+        round=F("application__review_round"),
+    )
+
+
+def assignment_is_pending(assignment: ReviewAssignment) -> bool:
+    """`pending_work` for an assignment already loaded with its application."""
+    application = assignment.application
+    return (
+        assignment.is_active
+        and not assignment.decision
+        and application.status == ApplicationStatus.UNDER_REVIEW
+        and assignment.round == application.review_round
+    )
+
+
+def expert_load(*, expert_ref: str = "pk") -> Coalesce:
+    """The open work of the expert `OuterRef(expert_ref)` names, as an annotation. A correlated count
+    over that expert's open assignments only (through the partial index), never over every
+    assignment they ever had."""
+    count = (
+        ReviewAssignment.objects.filter(pending_work(), expert=OuterRef(expert_ref))
+        .order_by()
+        .values("expert")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(count, output_field=IntegerField()), 0)
+
+
+def experts_with_load(*, exclude: set[int] | frozenset[int] = frozenset()) -> QuerySet[User]:
+    """Experts on duty, least loaded first, each with `load` (for the officer's expert pickers)."""
+    return (
+        experts_on_duty()
+        .exclude(pk__in=exclude)
+        .select_related("expert_profile")
+        .annotate(load=expert_load())
+        .order_by("load", "name", "username")
+    )
+
+
+def experts_available(*, application: Application, exclude: set[int] | frozenset[int] = frozenset()) -> list[User]:
+    """Experts who may be given this case: on duty, of the disease's category, not the applicant, with
+    room left under their capacity; least loaded first."""
+    profiles = (
+        ExpertProfile.objects.filter(user__in=experts_on_duty(), specialties=application.disease.category_id)
+        .exclude(user_id__in=exclude)
+        .exclude(user_id=application.applicant_id)  # nobody reviews their own case
+        .annotate(load=expert_load(expert_ref="user_id"))
+        .filter(load__lt=F("capacity"))
+        .select_related("user")
+        .order_by("load", "user_id")
+    )
+    return [profile.user for profile in profiles]
+
+
+# --- the expert's queue and case -------------------------------------------------------------------
 
 
 def assignment_list(*, expert: User, pending_only: bool = True) -> QuerySet[ReviewAssignment]:
@@ -27,9 +95,7 @@ def assignment_list(*, expert: User, pending_only: bool = True) -> QuerySet[Revi
     )
     if pending_only:
         # Only the current round: an undecided assignment of a closed round is no longer work.
-        queryset = queryset.filter(
-            decision="", application__status="under_review", round=F("application__review_round")
-        )
+        queryset = queryset.filter(pending_work())
     return queryset.order_by("application__review_deadline", "assigned_at", "id")
 
 
@@ -55,10 +121,19 @@ def assignment_get(*, expert: User, assignment_id: object) -> ReviewAssignment:
 
 
 def expert_can_read(*, user: User, application_id: UUID | str) -> bool:
-    """An expert reads a case's documents while it is assigned to them (any round)."""
-    # Access ends with the review: an expert does not keep reading a case once it is decided.
+    """An expert reads a case's documents while it is assigned to them (any round) and under review."""
     return ReviewAssignment.objects.filter(
-        expert=user, application_id=application_id, is_active=True, application__status="under_review"
+        expert=user, application_id=application_id, is_active=True, application__status=ApplicationStatus.UNDER_REVIEW
+    ).exists()
+
+
+# --- blind review ----------------------------------------------------------------------------------
+
+
+def round_panel_complete(*, application_id: UUID | str, round: int) -> bool:
+    """Every panel opinion of the round is in: until then the round's opinions stay blind."""
+    return not ReviewAssignment.objects.filter(
+        application_id=application_id, round=round, is_active=True, role=AssignmentRole.PANEL, decision=""
     ).exists()
 
 
@@ -72,11 +147,8 @@ def opinions_visible_to(*, assignment: ReviewAssignment) -> list[ReviewAssignmen
         .select_related("expert")
         .order_by("round", "decided_at")
     )
-    current_panel = ReviewAssignment.objects.filter(
-        application_id=assignment.application_id, round=assignment.round, is_active=True, role=AssignmentRole.PANEL
-    )
-    round_complete = not current_panel.filter(decision="").exists()
-    return [a for a in others if a.round < assignment.round or (a.round == assignment.round and round_complete)]
+    complete = round_panel_complete(application_id=assignment.application_id, round=assignment.round)
+    return [a for a in others if a.round < assignment.round or (a.round == assignment.round and complete)]
 
 
 def working_days_left_for(*, applications: list[Application], today: dt.date | None = None) -> dict[object, int]:

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from accounts.identity import mask_id_number, mask_name
 from applications.models import ApplicationStatus
-from applications.serializers import DeadlineExplanationOutput, DocumentOutput, EventOutput, HospitalOutput
+from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
 from reviews.models import Decision, ReviewAssignment
 
 # --- input -----------------------------------------------------------------------------------------
@@ -50,6 +50,16 @@ class ReviewDecisionInput(serializers.Serializer):
 
 
 # --- output ----------------------------------------------------------------------------------------
+
+
+class DeadlineExplanationOutput(serializers.Serializer):
+    """How the review deadline was computed (`reviews.clock.review_deadline_explain`)."""
+
+    accepted_on = serializers.DateField(help_text="受理日（评审计时起算日，本身不计）")
+    working_days = serializers.IntegerField(help_text="评审时限（工作日）")
+    suspended_working_days = serializers.IntegerField(help_text="等待补正材料暂停计时的工作日数，期限相应顺延")
+    deadline = serializers.DateField(help_text="受理日之后第 working_days + suspended_working_days 个工作日")
+    provisional = serializers.BooleanField(help_text="为 true 时，所跨年份的国务院节假日安排尚未录入，结果为临时推算")
 
 
 class DiseaseBriefOutput(serializers.Serializer):

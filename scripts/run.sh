@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.local}"
-mkdir -p var/celery/queue var/celery/processed var/log
+mkdir -p var/celery/queue var/celery/processed var/celery/control var/log
 
-.venv/bin/celery -A config worker --beat --loglevel INFO --concurrency 1 --pool solo \
+.venv/bin/celery -A config worker --beat --queues celery,deliveries --loglevel INFO --concurrency 1 --pool solo \
   --schedule var/celerybeat-schedule --logfile var/log/worker.log &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM

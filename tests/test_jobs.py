@@ -3,21 +3,30 @@ from io import StringIO
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.test import TestCase
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
+from kombu.exceptions import OperationalError
 
 from applications.models import Application, ApplicationEvent, ApplicationStatus
+from applications.services import application_check, application_check_retry
 from config.jobs import JOBS, beat_schedule_ensure
 from config.queueing import send_task_safely
+from notifications.models import Notification
 from tests.factories import ApplicationFactory
+from tests.reviews.review_helpers import officer
 
 pytestmark = pytest.mark.django_db
 
 
-def stuck(minutes=10, **kwargs):
+def stuck(minutes=10, attempts=1, **kwargs):
+    """A submission whose check was last queued `minutes` ago, `attempts` times, and never ran."""
     application = ApplicationFactory(submitted=True, **kwargs)
-    Application.objects.filter(pk=application.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=minutes))
+    Application.objects.filter(pk=application.pk).update(
+        check_queued_at=timezone.now() - dt.timedelta(minutes=minutes), check_attempts=attempts
+    )
     return application
 
 
@@ -37,11 +46,56 @@ def test_retry_stuck_leaves_fresh_submissions_alone():
     assert application.status == ApplicationStatus.SUBMITTED
 
 
-def test_running_the_sweeper_twice_checks_once():
+def test_running_the_sweeper_twice_queues_the_check_once():
     application = stuck()
-    call_command("run_jobs", "retry_stuck", "--on", "2026-11-20", stdout=StringIO())
-    call_command("run_jobs", "retry_stuck", "--on", "2026-11-20", stdout=StringIO())
+    # The broker takes the message but no worker runs it (a backlog): the second run must not add another.
+    with mock.patch("applications.tasks.application_check_task.apply_async") as publish:
+        call_command("run_jobs", "retry_stuck", stdout=StringIO())
+        call_command("run_jobs", "retry_stuck", stdout=StringIO())
+    assert publish.call_count == 1
+    application.refresh_from_db()
+    assert (application.status, application.check_attempts) == (ApplicationStatus.SUBMITTED, 2)
+
+
+def test_a_check_queued_twice_checks_once():
+    application = stuck()
+    application_check(application_id=application.pk)
+    application_check(application_id=application.pk)
     assert ApplicationEvent.objects.filter(application=application, from_status="submitted").count() == 1
+
+
+def test_a_broker_outage_does_not_use_up_the_attempts():
+    application = stuck(attempts=settings.CHECK_MAX_ATTEMPTS - 1)
+    with mock.patch(
+        "applications.tasks.application_check_task.apply_async", side_effect=OperationalError("broker down")
+    ):
+        call_command("run_jobs", "retry_stuck", stdout=StringIO())
+    application.refresh_from_db()
+    assert application.check_attempts == settings.CHECK_MAX_ATTEMPTS - 1
+
+
+def test_the_sweeper_gives_up_on_a_failing_check_and_tells_the_officers_once():
+    boss = officer()
+    application = stuck(attempts=settings.CHECK_MAX_ATTEMPTS)
+    with mock.patch("applications.tasks.application_check_task.apply_async") as publish:
+        call_command("run_jobs", "retry_stuck", stdout=StringIO())
+        call_command("run_jobs", "retry_stuck", stdout=StringIO())
+    assert publish.call_count == 0
+    notices = Notification.objects.filter(user=boss, kind="check_stuck")
+    assert notices.count() == 1
+    assert application.reference in notices.get().title
+
+
+def test_an_officer_sends_a_given_up_check_back_to_the_queue():
+    application = stuck(attempts=settings.CHECK_MAX_ATTEMPTS)
+    with (
+        mock.patch("applications.tasks.application_check_task.apply_async") as publish,
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        application_check_retry(application=application, officer=officer())
+    assert publish.call_count == 1
+    application.refresh_from_db()
+    assert application.check_attempts == 1
 
 
 def test_run_jobs_refuses_unknown_job_and_bad_date():
@@ -80,7 +134,7 @@ def test_submit_succeeds_when_broker_is_down(django_capture_on_commit_callbacks)
     from kombu.exceptions import OperationalError
 
     from applications.tasks import application_check_task
-    from tests.applications.conftest import bearer_client
+    from tests.api import bearer_client
 
     application = ApplicationFactory()
     client = bearer_client(application.applicant)

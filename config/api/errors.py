@@ -1,19 +1,22 @@
 """One error format for every 4xx/5xx answer of the API (RFC 7807 style).
 
-    {"type": "validation_error", "title": "提交的数据有误", "status": 400,
-     "detail": "…", "errors": [{"field": "id_number", "code": "id_number_checksum", "message": "…"}]}
+    {"type": "validation_error", "title": "提交的数据有误", "status": 400, "detail": "…",
+     "instance": "urn:uuid:…", "errors": [{"field": "id_number", "code": "id_number_checksum", "message": "…"}]}
 
 `field` names the input that is wrong (dotted for nested input, `non_field_errors` when none).
+`instance` identifies this one answer: the same id is in the server's log line for it, so a person
+who reads it out to the help desk can be found in the logs (the log line carries no input values).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -73,22 +76,39 @@ CHINESE_BY_CODE = {
 PARSE_ERROR_DETAIL = "请求内容格式无效，无法解析（请检查JSON或上传表单的格式）。"
 
 
-def problem(status_code: int, *, type_: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict:
+def problem(
+    status_code: int,
+    *,
+    type_: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    path: str = "",
+) -> dict[str, Any]:
+    """The body of an error answer, with a fresh `instance` id that is logged with the status and type."""
+    instance = f"urn:uuid:{uuid.uuid4()}"
+    level = logging.ERROR if status_code >= 500 else logging.INFO
+    logger.log(level, "problem %s status=%s type=%s path=%s", instance, status_code, type_, path)
     body: dict[str, Any] = {
         "type": type_,
         "title": TITLES.get(status_code, "请求失败"),
         "status": status_code,
         "detail": detail,
+        "instance": instance,
     }
     if errors:
         body["errors"] = errors
     return body
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def _path(context: dict[str, Any]) -> str:
+    request = context.get("request")
+    return getattr(request, "path", "") if request is not None else ""
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(
-            problem(exc.status_code, type_=exc.code, detail=exc.message, errors=exc.errors),
+            problem(exc.status_code, type_=exc.code, detail=exc.message, errors=exc.errors, path=_path(context)),
             status=exc.status_code,
         )
     if isinstance(exc, DjangoValidationError):
@@ -112,14 +132,18 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         detail = "；".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        body = problem(response.status_code, type_="validation_error", detail=detail, errors=errors)
+        body = problem(
+            response.status_code, type_="validation_error", detail=detail, errors=errors, path=_path(context)
+        )
     else:
         # simplejwt raises {"detail": …, "code": …, "messages": […]}: keep the sentence, not the repr.
         raw = exc.detail.get("detail", exc.default_detail) if isinstance(exc.detail, dict) else exc.detail
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else (codes.get("code") if isinstance(codes, dict) else None)
         type_ = str(code or exc.default_code)
-        body = problem(response.status_code, type_=type_, detail=CHINESE_BY_CODE.get(type_, str(raw)))
+        body = problem(
+            response.status_code, type_=type_, detail=CHINESE_BY_CODE.get(type_, str(raw)), path=_path(context)
+        )
     response.data = body
     return response
 
@@ -129,26 +153,25 @@ UTF8 = {"ensure_ascii": False}
 # Django-level errors: the problem format under /api/, Django's plain pages elsewhere (admin, 公示).
 
 
-def json_404(request, exception=None):  # type: ignore[no-untyped-def]
+def json_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if not request.path.startswith("/api/"):
         return defaults.page_not_found(request, exception)
-    return JsonResponse(problem(404, type_="not_found", detail="未找到该资源。"), status=404, json_dumps_params=UTF8)
+    body = problem(404, type_="not_found", detail="未找到该资源。", path=request.path)
+    return JsonResponse(body, status=404, json_dumps_params=UTF8)
 
 
-def json_500(request):  # type: ignore[no-untyped-def]
+def json_500(request: HttpRequest) -> HttpResponse:
     if not request.path.startswith("/api/"):
         return defaults.server_error(request)
-    return JsonResponse(
-        problem(500, type_="server_error", detail="服务器暂时无法处理请求，请稍后再试。"),
-        status=500,
-        json_dumps_params=UTF8,
-    )
+    body = problem(500, type_="server_error", detail="服务器暂时无法处理请求，请稍后再试。", path=request.path)
+    return JsonResponse(body, status=500, json_dumps_params=UTF8)
 
 
-def json_400(request, exception=None):  # type: ignore[no-untyped-def]
+def json_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if not request.path.startswith("/api/"):
-        return defaults.bad_request(request, exception)
-    return JsonResponse(problem(400, type_="bad_request", detail="请求无效。"), status=400, json_dumps_params=UTF8)
+        return defaults.bad_request(request, exception or Exception("bad request"))
+    body = problem(400, type_="bad_request", detail="请求无效。", path=request.path)
+    return JsonResponse(body, status=400, json_dumps_params=UTF8)
 
 
 __all__ = ["exception_handler", "json_400", "json_404", "json_500", "problem", "status"]

@@ -64,9 +64,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN: works on a closed network
     "django_celery_beat",
-    "accounts",
+    # The lifecycle, top to bottom (each imports only those below it; see pyproject.toml, import-linter).
     "applications",
     "reviews",
+    "certification",
+    "notifications",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -176,7 +179,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 2
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = [
-    "applications.uploads.LimitedUploadHandler",
+    "config.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -207,14 +210,22 @@ else:
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        # Exchange bindings: under var/ too, never a `control/` folder in the working directory.
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A default for tasks that name none; every task of the project sets its own (the jobs need minutes).
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
+# Deliveries (SMS, e-mail) have a queue of their own: a day of a million reminders never waits in front
+# of the completeness checks. A worker consumes both (`-Q celery,deliveries`), or one worker each.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+DELIVERY_QUEUE = env("CELERY_DELIVERY_QUEUE", "deliveries")
+CELERY_TASK_ROUTES = {"notifications.tasks.notification_deliver_task": {"queue": DELIVERY_QUEUE}}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -235,7 +246,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.ProjectAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -277,7 +288,8 @@ SPECTACULAR_SETTINGS = {
         "InsuranceTypeEnum": "applications.models.InsuranceType",
         "ApplicationKindEnum": "applications.models.ApplicationKind",
         "NewApplicationKindEnum": "applications.serializers.NEW_KIND_CHOICES",
-        "CertificationStatusEnum": "applications.models.CertificationStatus",
+        "CertificationStatusEnum": "certification.models.CertificationStatus",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
     },
 }
 
@@ -299,13 +311,18 @@ REVIEW_PANEL_SIZE_ANNUAL = env_int("REVIEW_PANEL_SIZE_ANNUAL", 1)
 REVIEW_REMIND_WORKING_DAYS_LEFT = env_int("REVIEW_REMIND_WORKING_DAYS_LEFT", 5)
 
 # --- Notifications: in-app always; SMS through an adapter; e-mail through Django's mail backends --
-SMS_BACKEND = env("SMS_BACKEND", "applications.messaging.LogSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", "notifications.channels.LogSmsBackend")
+# A delivery holds its notification this long while it talks to the gateways; a run that died
+# mid-send leaves the claim to expire and `retry_stuck` queues the delivery again.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300)
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@ybj.jiuquan.example")
 NOTIFY_SMS = env_bool("NOTIFY_SMS", True)
 NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
-# Work left in a state longer than this is picked up again by the `retry_stuck` job.
+# Work left in a state longer than this is picked up again by the `retry_stuck` job; a completeness
+# check queued this many times and still not done is failing: the officers are told, it stops there.
 STUCK_AFTER_MINUTES = env_int("STUCK_AFTER_MINUTES", 5)
+CHECK_MAX_ATTEMPTS = env_int("CHECK_MAX_ATTEMPTS", 5)
 
 # --- Announcement, benefits and certificates (policy settings: cities differ) ---------------------
 ANNOUNCEMENT_WORKING_DAYS = env_int("ANNOUNCEMENT_WORKING_DAYS", 5)
@@ -317,6 +334,6 @@ ANNOUNCEMENT_PUBLIC_DAYS = env_int("ANNOUNCEMENT_PUBLIC_DAYS", 90)
 BENEFIT_BACKDATE_MONTHS = env_int("BENEFIT_BACKDATE_MONTHS", 6)
 CERTIFICATION_REVIEW_MONTHS = env_int("CERTIFICATION_REVIEW_MONTHS", 12)
 REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
-# Where the QR code on a certificate points (the public verify page).
+# Where the QR code on a certificate points (the public verify page). Required in production.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 REMOTE_FILING_WORKING_DAYS = env_int("REMOTE_FILING_WORKING_DAYS", 2)

@@ -9,6 +9,11 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production")
+# The QR code on every certificate encodes this address: a default would print 127.0.0.1 on paper.
+_public_base_url = env("PUBLIC_BASE_URL")
+if not _public_base_url or not _public_base_url.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be set in production to the public address (https://…)")
+PUBLIC_BASE_URL = _public_base_url
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -38,5 +38,5 @@ STORAGES = {
 warnings.filterwarnings(
     "error", r"DateTimeField .* received a naive datetime", RuntimeWarning, r"django\.db\.models\.fields"
 )
-SMS_BACKEND = "applications.messaging.LocMemSmsBackend"
+SMS_BACKEND = "notifications.channels.LocMemSmsBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent, ApplicationStatus
-from tests.applications.conftest import bearer_client
+from tests.api import bearer_client
 from tests.factories import ApplicationFactory, UserFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +193,7 @@ def test_staff_account_without_ownership_cannot_read_application(draft):
 
 
 def test_new_application_refused_while_benefit_for_disease_is_effective(client, applicant, disease, hospital):
-    from applications.certificates import certification_issue
+    from certification.services import certification_issue
 
     earlier = ApplicationFactory(applicant=applicant, disease=disease, status=ApplicationStatus.EFFECTIVE)
     certification_issue(application=earlier, on=dt.date(2026, 6, 1))

@@ -2,13 +2,15 @@ import io
 import os
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from accounts.roles import OFFICERS
 from applications.models import Application, ApplicationStatus, Document, DocumentAccess
-from tests.applications.conftest import bearer_client
+from tests.api import bearer_client
 from tests.factories import UserFactory
+from tests.reviews.review_helpers import officer
 from tests.samples import jpeg_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -194,18 +196,25 @@ def test_owner_download_returns_bytes_and_is_logged(client, applicant, draft):
     assert access.user_agent == "pytest-agent"
 
 
-def test_officer_with_permission_can_download_and_is_logged(client, draft):
+def test_officer_can_download_and_is_logged(client, draft):
     document = upload(client, draft["id"], png_bytes()).json()
-    officer = UserFactory(is_staff=True)
-    officer.user_permissions.add(Permission.objects.get(codename="view_document"))
-    response = bearer_client(officer).get(document["file_url"])
+    response = bearer_client(officer()).get(document["file_url"])
     assert response.status_code == 200
     assert DocumentAccess.objects.get().role == "officer"
 
 
-def test_staff_without_permission_cannot_download(client, draft):
+def test_staff_who_is_no_officer_cannot_download_even_with_the_permission(client, draft):
     document = upload(client, draft["id"], png_bytes()).json()
-    assert bearer_client(UserFactory(is_staff=True)).get(document["file_url"]).status_code == 404
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_document"))
+    assert bearer_client(staff).get(document["file_url"]).status_code == 404
+    assert not DocumentAccess.objects.exists()
+
+
+def test_officer_whose_group_lost_the_permission_cannot_download(client, draft):
+    document = upload(client, draft["id"], png_bytes()).json()
+    Group.objects.get(name=OFFICERS).permissions.remove(Permission.objects.get(codename="view_document"))
+    assert bearer_client(officer()).get(document["file_url"]).status_code == 404
 
 
 def test_delete_document_removes_row_and_bytes(client, draft, django_capture_on_commit_callbacks):

@@ -10,7 +10,7 @@ import pytest
 from applications.models import Application, ApplicationStatus
 from reviews.calendar import calendar_seed
 from reviews.selectors import opinions_visible_to
-from tests.applications.aftercare_helpers import API, at, client_for, error, upload, upload_ok
+from tests.certification.helpers import API, at, client_for, error, upload, upload_ok
 from tests.factories import ApplicationFactory, UserFactory
 from tests.reviews.review_helpers import accepted, category, decide, expert, panel
 

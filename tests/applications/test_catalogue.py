@@ -6,13 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from applications.catalogue import (
+from applications.evidence import evidence_kinds, evidence_validate
+from applications.importers import (
     DEFAULT_CATALOGUE_PATH,
     DEFAULT_HOSPITALS_PATH,
     ImportFileError,
     catalogue_import,
-    evidence_kinds,
-    evidence_validate,
     hospitals_import,
 )
 from applications.models import Disease, DiseaseCategory, Hospital
@@ -353,7 +352,7 @@ def test_import_hospitals_command(db, tmp_path):
 
 @pytest.mark.django_db
 def test_csv_catalogue_refuses_an_absurd_record_age(tmp_path):
-    from applications.catalogue import catalogue_import
+    from applications.importers import catalogue_import
     from applications.models import Disease
 
     catalogue_import(path=DEFAULT_CATALOGUE_PATH)

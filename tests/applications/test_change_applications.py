@@ -8,10 +8,11 @@ import datetime as dt
 
 import pytest
 
-from applications.certificates import certification_issue
-from applications.models import Application, ApplicationKind, ApplicationStatus, Certification, CertificationStatus
+from applications.models import Application, ApplicationKind, ApplicationStatus
+from certification.models import Certification, CertificationStatus
+from certification.services import certification_issue
 from reviews.calendar import calendar_seed
-from tests.applications.aftercare_helpers import (
+from tests.certification.helpers import (
     API,
     at,
     certified,

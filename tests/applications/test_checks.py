@@ -11,7 +11,8 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 
-from applications.checks import application_problems, evidence_missing, evidence_satisfied
+from applications.checks import application_problems
+from applications.evidence import evidence_missing, evidence_satisfied
 from applications.models import (
     MEDICAL_KINDS,
     Application,
@@ -386,7 +387,7 @@ def test_open_annual_review_for_the_same_disease_is_not_a_duplicate():
 
 def live_certification(app):
     """An earlier application of the same person and disease whose benefit is in effect."""
-    from applications.certificates import certification_issue
+    from certification.services import certification_issue
 
     earlier = ApplicationFactory(
         applicant=app.applicant, disease=app.disease, status=ApplicationStatus.EFFECTIVE, submitted_at=app.submitted_at

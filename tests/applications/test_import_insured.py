@@ -8,7 +8,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from accounts.identity import validate_id_number
-from applications.catalogue import ImportFileError, insured_import
+from applications.importers import ImportFileError, insured_import
 from applications.models import InsuranceType, InsuredPerson, InsuredStatus
 
 HEADER = "id_number,name,insurance_type,region_code,insured_since,status"

@@ -26,14 +26,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from applications.uploads import (
-    CheckedFile,
-    LimitedUploadHandler,
-    UploadTooLarge,
-    sanitize_filename,
-    upload_check,
-)
 from config.domain import InvalidInput, PayloadTooLarge
+from config.uploads import CheckedFile, LimitedUploadHandler, UploadTooLarge, sanitize_filename, upload_check
 
 MiB = 1024 * 1024
 
@@ -340,7 +334,7 @@ def test_pdf_with_zero_pages_is_refused():
 
 def test_pdf_that_makes_pypdf_raise_anything_is_refused_not_crashed():
     with (
-        mock.patch("applications.uploads.PdfReader", side_effect=RecursionError("deep nesting")),
+        mock.patch("config.uploads.PdfReader", side_effect=RecursionError("deep nesting")),
         pytest.raises(InvalidInput) as exc_info,
     ):
         upload_check(file=SimpleUploadedFile("scan.pdf", pdf_bytes()))

@@ -19,17 +19,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from applications.models import (
-    Application,
-    ApplicationEvent,
-    ApplicationStatus,
-    DeliveryStatus,
-    Document,
-    DocumentKind,
-    Notification,
-)
+from applications.models import Application, ApplicationEvent, ApplicationStatus, Document, DocumentKind
 from applications.services import application_submit
 from config.jobs import job_run
+from notifications.models import DeliveryStatus, Notification
 from reviews.calendar import calendar_seed
 from tests.factories import (
     ApplicationFactory,

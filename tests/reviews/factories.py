@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from applications.roles import EXPERTS
+from accounts.roles import EXPERTS
 from reviews.models import AssignmentRole, Decision, ExpertProfile, ReviewAssignment
 from tests.factories import ApplicationFactory, UserFactory
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 
 from accounts.models import User
+from accounts.roles import EXPERTS, OFFICERS
 from applications.models import Application, ApplicationStatus
-from applications.roles import EXPERTS, OFFICERS
 from reviews.announcements import announcement_publish
 from reviews.models import AnnouncementBatch, AnnouncementEntry
 from tests.factories import ApplicationFactory, UserFactory, make_id_number

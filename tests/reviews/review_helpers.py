@@ -10,8 +10,8 @@ import time_machine
 from django.contrib.auth.models import Group
 
 from accounts.models import User
+from accounts.roles import EXPERTS, OFFICERS
 from applications.models import Application, ApplicationStatus, DiseaseCategory, Document
-from applications.roles import EXPERTS, OFFICERS
 from applications.services import application_check, application_submit
 from reviews.models import ExpertProfile, ReviewAssignment
 from reviews.services import review_decide

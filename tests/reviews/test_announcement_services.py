@@ -15,16 +15,10 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from applications.models import (
-    Application,
-    ApplicationEvent,
-    ApplicationStatus,
-    Certification,
-    CertificationStatus,
-    InsuranceType,
-    Notification,
-)
-from applications.roles import OFFICERS
+from accounts.roles import OFFICERS
+from applications.models import Application, ApplicationEvent, ApplicationStatus, InsuranceType
+from certification.models import Certification, CertificationStatus
+from notifications.models import Notification
 from reviews.announcements import announcement_close, announcement_publish, announcements_daily
 from reviews.calendar import calendar_seed
 from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus
@@ -233,14 +227,14 @@ def test_daily_job_from_run_jobs_publishes_once_per_day():
 
 
 def test_beat_task_acts_as_the_day_in_china():
-    from config.tasks import run_job_task
+    from reviews.tasks import announcements_daily_task
 
     application = approved()
     publish(MON_NOV_2)
 
     # 07:00 on 10 November in China is still 9 November (the last day of the period) in UTC.
     with at(dt.date(2026, 11, 10), hour=7, minute=0):
-        run_job_task("announcements")
+        announcements_daily_task()
 
     assert refreshed(application).status == ApplicationStatus.EFFECTIVE
     assert Certification.objects.get(application=application).effective_on == dt.date(2026, 11, 10)
@@ -496,7 +490,7 @@ def test_applicant_is_notified_once_when_effective():
 
 
 def test_effective_email_and_sms_do_not_name_the_disease(settings, mailoutbox):
-    from applications.notifications import notification_deliver
+    from notifications.services import notification_deliver
 
     settings.NOTIFY_EMAIL = True
     application = approved(disease=DiseaseFactory(name="艾滋病"))

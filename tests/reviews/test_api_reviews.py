@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from applications.models import ApplicationEvent, ApplicationStatus, DocumentAccess
 from reviews.calendar import calendar_seed
 from reviews.models import ClockSuspension, Decision, ReviewAssignment
-from tests.applications.conftest import bearer_client
+from tests.api import bearer_client
 from tests.factories import ApplicationFactory, DocumentFactory, UserFactory, make_id_number
 from tests.reviews.factories import ExpertFactory, ReviewAssignmentFactory
 

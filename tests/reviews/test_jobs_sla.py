@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from applications.models import Notification
-from applications.roles import OFFICERS
+from accounts.roles import OFFICERS
+from notifications.models import Notification
 from reviews.calendar import calendar_seed
 from reviews.jobs import sla_sweep
 from reviews.models import ReviewAssignment
@@ -72,7 +72,7 @@ def test_overdue_case_flagged_and_officers_told_once(officer):
     sla_sweep(on=dt.date(2026, 10, 26))
     application.refresh_from_db()
     assert application.overdue_since == dt.date(2026, 10, 23)
-    assert Notification.objects.filter(user=officer, kind="sla_overdue").count() == 1
+    assert Notification.objects.filter(user=officer, kind="sla_overdue_officers").count() == 1
     assert Notification.objects.filter(user=expert, kind="sla_overdue").count() == 1
 
 

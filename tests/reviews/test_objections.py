@@ -11,7 +11,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from applications.models import ApplicationEvent, ApplicationStatus, Certification
+from applications.models import ApplicationEvent, ApplicationStatus
+from certification.models import Certification
 from config.domain import InvalidInput, InvalidState
 from reviews.announcements import announcement_close, objection_file, objection_resolve
 from reviews.models import AnnouncementBatch, EntryStatus, Objection, ObjectionStatus, ReviewAssignment
@@ -467,7 +468,7 @@ def test_admin_batch_and_entry_pages_are_read_only(officer_client, batch, entry,
 def test_officers_group_may_resolve_objections_from_the_migration(objection):
     from django.contrib.auth.models import Group
 
-    from applications.roles import OFFICERS
+    from accounts.roles import OFFICERS
 
     codenames = set(Group.objects.get(name=OFFICERS).permissions.values_list("codename", flat=True))
     assert {"view_objection", "change_objection", "view_announcementbatch", "view_announcemententry"} <= codenames

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from applications.models import ApplicationStatus
 from reviews.calendar import calendar_seed, working_days_add, working_days_between
+from reviews.clock import review_deadline_explain
 from reviews.models import ClockSuspension
-from reviews.services import review_deadline_explain
+from reviews.selectors import assignment_is_pending
 from tests.reviews.review_helpers import (
     accepted,
     add_document,
@@ -146,7 +147,7 @@ def test_re_acceptance_opens_round_two_with_the_same_experts(endocrine):
     app = resubmit(app, on=REACCEPTED)
     assert app.review_round == 2
     assert {a.expert for a in panel(app)} == round_one
-    assert all(a.is_pending for a in panel(app))
+    assert all(assignment_is_pending(a) for a in panel(app))
 
 
 def test_failed_completeness_check_after_the_request_keeps_the_clock_stopped(endocrine):

@@ -9,18 +9,13 @@ import datetime as dt
 import pytest
 from django.test import override_settings
 
-from applications.models import ApplicationEvent, ApplicationStatus, Notification
+from applications.models import ApplicationEvent, ApplicationStatus
 from applications.services import application_withdraw
 from config.domain import Conflict, InvalidInput, InvalidState, NotFound
+from notifications.models import Notification
 from reviews.models import AssignmentRole, ClockSuspension, ReviewAssignment
-from reviews.selectors import opinions_visible_to
-from reviews.services import (
-    experts_available,
-    review_assign_additional,
-    review_decide,
-    review_decide_as_officer,
-    review_reassign,
-)
+from reviews.selectors import assignment_is_pending, experts_available, opinions_visible_to
+from reviews.services import review_assign_additional, review_decide, review_decide_as_officer, review_reassign
 from tests.factories import UserFactory
 from tests.reviews.review_helpers import (
     accepted,
@@ -303,8 +298,8 @@ def test_split_is_escalated_to_a_further_expert_not_on_the_panel(endocrine, two_
     split(app)
     assert app.status == ApplicationStatus.UNDER_REVIEW and not app.officer_decision_needed
     escalation = ReviewAssignment.objects.get(application=app, role=AssignmentRole.ESCALATION)
-    assert escalation.expert == third and escalation.round == 1 and escalation.is_pending
-    assert Notification.objects.filter(user=third, application=app, kind="assigned").count() == 1
+    assert escalation.expert == third and escalation.round == 1 and assignment_is_pending(escalation)
+    assert Notification.objects.filter(user=third, application=app, kind="escalation_assigned").count() == 1
     assert outcome_events(app) == []
 
 
@@ -465,7 +460,7 @@ def test_decision_when_the_application_is_not_under_review_is_invalid_state(endo
     [
         (("approve", "approve"), "approved"),
         (("reject", "reject"), "rejected"),
-        (("request_supplement", "approve"), "needs_supplement"),
+        (("request_supplement", "approve"), "supplement_requested"),
     ],
 )
 def test_applicant_is_notified_of_the_outcome(endocrine, two_experts, decisions, kind):
@@ -564,7 +559,7 @@ def test_reassign_deactivates_the_old_assignment_and_creates_one_for_the_new_exp
     new = review_reassign(assignment_id=first.pk, expert=newcomer, by=boss)
     first.refresh_from_db()
     assert not first.is_active
-    assert (new.expert, new.round, new.role, new.assigned_by, new.is_pending) == (
+    assert (new.expert, new.round, new.role, new.assigned_by, assignment_is_pending(new)) == (
         newcomer,
         1,
         AssignmentRole.PANEL,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
 
-from applications.catalogue import DEFAULT_CATALOGUE_PATH, ImportFileError, catalogue_import
+from applications.importers import DEFAULT_CATALOGUE_PATH, ImportFileError, catalogue_import
 
 
 class Command(BaseCommand):

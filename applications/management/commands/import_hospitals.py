@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
 
-from applications.catalogue import DEFAULT_HOSPITALS_PATH, ImportFileError, hospitals_import
+from applications.importers import DEFAULT_HOSPITALS_PATH, ImportFileError, hospitals_import
 
 
 class Command(BaseCommand):

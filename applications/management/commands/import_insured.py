@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
 
-from applications.catalogue import INSURED_COLUMNS, ImportFileError, insured_import
+from applications.importers import INSURED_COLUMNS, ImportFileError, insured_import
 
 
 class Command(BaseCommand):

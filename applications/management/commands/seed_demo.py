@@ -8,9 +8,9 @@ from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
-from applications.catalogue import insured_import
+from accounts.roles import EXPERTS, OFFICERS
+from applications.importers import insured_import
 from applications.models import DiseaseCategory, InsuredPerson
-from applications.roles import EXPERTS, OFFICERS
 from reviews.models import ExpertProfile
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo mode only, documented in the README

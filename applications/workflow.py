@@ -1,0 +1,155 @@
+"""The application status machine: the allowed changes in one table, the one function that makes a
+change (and appends its event), and the one function that creates an application.
+
+Part of the kernel every app may import (see `pyproject.toml`, import-linter): the review side, the
+announcement and the certification move applications through here, never on their own.
+
+    draft ──submit──▶ submitted ──check fails──▶ needs_supplement ──resubmit──▶ submitted
+                          │ check passes (accepted, clock starts)
+                          ▼
+                     under_review ──reject──▶ rejected ──appeal──▶ under_review
+                          │ approve            ▲
+                          ▼                    │ objection upheld
+                      approved ──batch──▶ in_announcement ──period ends──▶ effective
+    any state before a decision ──withdraw──▶ withdrawn
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from applications.models import Application, ApplicationEvent, ApplicationStatus
+from config.domain import InvalidState
+
+S = ApplicationStatus
+CREATED = ""  # the "from" of an application's first event
+
+TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (CREATED, S.DRAFT),
+        (S.DRAFT, S.SUBMITTED),
+        (S.NEEDS_SUPPLEMENT, S.SUBMITTED),
+        (S.SUBMITTED, S.NEEDS_SUPPLEMENT),  # the completeness check lists what is missing
+        (S.SUBMITTED, S.UNDER_REVIEW),  # accepted (受理)
+        (S.SUBMITTED, S.EFFECTIVE),  # an annual review that needs no expert passes on the check
+        (S.UNDER_REVIEW, S.NEEDS_SUPPLEMENT),  # an expert asks for more (the clock stops)
+        (S.UNDER_REVIEW, S.APPROVED),
+        (S.UNDER_REVIEW, S.REJECTED),
+        (S.UNDER_REVIEW, S.EFFECTIVE),  # an annual review approved by its expert
+        (S.REJECTED, S.UNDER_REVIEW),  # the one appeal
+        (S.APPROVED, S.IN_ANNOUNCEMENT),
+        (S.IN_ANNOUNCEMENT, S.EFFECTIVE),
+        (S.IN_ANNOUNCEMENT, S.UNDER_REVIEW),  # an objection upheld
+        (S.DRAFT, S.WITHDRAWN),
+        (S.SUBMITTED, S.WITHDRAWN),
+        (S.NEEDS_SUPPLEMENT, S.WITHDRAWN),
+        (S.UNDER_REVIEW, S.WITHDRAWN),
+    }
+)
+
+# The states in which the applicant may withdraw: every state with an edge to `withdrawn`.
+WITHDRAWABLE_STATUSES = frozenset(source for source, target in TRANSITIONS if target == S.WITHDRAWN)
+
+SYSTEM = "系统"
+
+
+def transition_allowed(*, source: str, target: str) -> bool:
+    return (source, target) in TRANSITIONS
+
+
+def actor_label(*, application: Application, user: User | None) -> str:
+    """How an event names who acted, for the applicant's eyes (no staff names)."""
+    if user is None:
+        return SYSTEM
+    if user.pk == application.applicant_id:
+        return "代办人" if application.has_agent else "申请人"
+    return "经办人员" if user.is_staff else "用户"
+
+
+def application_transition(
+    *,
+    application: Application,
+    to: ApplicationStatus,
+    actor: User | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    label: str | None = None,
+) -> ApplicationEvent:
+    """Move `application` (locked by the caller) to `to` and append the event; any change the table
+    does not allow is refused. The caller saves the row."""
+    if not transition_allowed(source=application.status, target=to):
+        raise InvalidState(
+            f"申请当前状态为“{application.get_status_display()}”，不能变为“{ApplicationStatus(to).label}”。",
+            code="transition_not_allowed",
+        )
+    event = _event(
+        application=application,
+        source=application.status,
+        target=to,
+        actor=actor,
+        reason=reason,
+        data=data,
+        label=label,
+    )
+    application.status = to
+    return event
+
+
+def _event(
+    *,
+    application: Application,
+    source: str,
+    target: str,
+    actor: User | None,
+    reason: str,
+    data: dict[str, Any] | None = None,
+    label: str | None = None,
+) -> ApplicationEvent:
+    return ApplicationEvent.objects.create(
+        application=application,
+        actor=actor,
+        actor_label=label or actor_label(application=application, user=actor),
+        from_status=source,
+        to_status=target,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def application_lock(*, application_id: UUID | str) -> Application:
+    """The application row locked for a state change (only its own row: joined catalogue rows stay free)."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("disease", "disease__category", "applicant", "diagnosing_hospital")
+        .get(pk=application_id)
+    )
+
+
+def reference_new() -> str:
+    """受理编号: MT + the day + 8 random digits."""
+    return f"MT{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def application_create_record(*, applicant: User, actor: User, reason: str, **fields: Any) -> Application:
+    """Create an application (a draft) with its reference number and first event: the one way new,
+    change and annual-review applications come into being. Any IntegrityError other than a reference
+    collision (e.g. the one-open-application constraint) reaches the caller."""
+    assert transition_allowed(source=CREATED, target=S.DRAFT)
+    for _ in range(5):
+        application = Application(reference=reference_new(), applicant=applicant, status=S.DRAFT, **fields)
+        try:
+            with transaction.atomic():
+                application.save()
+        except IntegrityError:
+            if Application.objects.filter(reference=application.reference).exists():
+                continue  # two applications drew the same number: draw again
+            raise
+        _event(application=application, source=CREATED, target=S.DRAFT, actor=actor, reason=reason)
+        return application
+    raise RuntimeError("could not draw a unique reference number")

@@ -1,0 +1,242 @@
+"""Certifications and remote-care filings in the admin: read-only lists with the history, and the two
+officer pages (revoke a certification, decide a long-term filing) that call the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from accounts.identity import mask_id_number, mask_name
+from accounts.models import User
+from certification.models import (
+    Certification,
+    CertificationEvent,
+    CertificationStatus,
+    RemoteFiling,
+    RemoteFilingStatus,
+)
+from certification.remote import remote_filing_decide, remote_filing_proof_open
+from certification.services import certification_revoke
+from config.auth import authenticated_user
+from config.domain import DomainError
+
+
+def masked_person(user: User) -> str:
+    return f"{mask_name(user.name)} {mask_id_number(user.id_number)}"
+
+
+def decide_page(
+    request: HttpRequest,
+    *,
+    admin_obj: admin.ModelAdmin,
+    title: str,
+    facts: list[tuple[str, object]],
+    choices: list[tuple[str, str]],
+    reason_label: str,
+    reason_required: bool,
+    reason: str = "",
+) -> TemplateResponse:
+    context = {
+        **admin_obj.admin_site.each_context(request),
+        "opts": admin_obj.model._meta,
+        "title": title,
+        "facts": facts,
+        "choices": choices,
+        "reason_label": reason_label,
+        "reason_required": reason_required,
+        "reason": reason,
+    }
+    return TemplateResponse(request, "admin/certification/decide.html", context)
+
+
+class CertificationEventInline(admin.TabularInline):
+    model = CertificationEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor_label", "from_status", "to_status", "reason")
+    readonly_fields = fields
+    verbose_name_plural = "变更记录"
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Certification)
+class CertificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "masked_holder",
+        "disease",
+        "status",
+        "benefit_start_date",
+        "next_review_due",
+        "valid_until",
+        "revoke_link",
+    ]
+    list_filter = ["status", "insurance_type", "disease__category"]
+    search_fields = ["=code", "=application__reference"]
+    list_select_related = ["holder", "disease"]
+    readonly_fields = [f.name for f in Certification._meta.fields]
+    inlines = [CertificationEventInline]
+
+    @admin.display(description="持证人")
+    def masked_holder(self, obj: Certification) -> str:
+        return masked_person(obj.holder)
+
+    @admin.display(description="撤销")
+    def revoke_link(self, obj: Certification) -> str:
+        if obj.status == CertificationStatus.REVOKED:
+            return "—"
+        return format_html('<a href="{}">撤销…</a>', reverse("admin:certification_certification_revoke", args=[obj.pk]))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.revoke_view)
+        return [path("<uuid:pk>/revoke/", view, name="certification_certification_revoke"), *super().get_urls()]
+
+    def revoke_view(self, request: HttpRequest, pk: str) -> HttpResponse:
+        if not request.user.has_perm("certification.change_certification"):
+            raise PermissionDenied
+        certification = get_object_or_404(Certification.objects.select_related("holder", "disease"), pk=pk)
+        reason = request.POST.get("reason", "") if request.method == "POST" else ""
+        if request.method == "POST" and request.POST.get("decision") == "revoke":
+            try:
+                certification_revoke(certification=certification, officer=authenticated_user(request), reason=reason)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"凭证{certification.code}已撤销。")
+                return HttpResponseRedirect(reverse("admin:certification_certification_changelist"))
+        facts: list[tuple[str, object]] = [
+            ("核验码", certification.code),
+            ("持证人", self.masked_holder(certification)),
+            ("病种", certification.disease.name),
+            ("状态", certification.get_status_display()),
+        ]
+        return decide_page(
+            request,
+            admin_obj=self,
+            title=f"撤销凭证 {certification.code}",
+            facts=facts,
+            choices=[("revoke", "撤销待遇认定")],
+            reason_label="撤销理由",
+            reason_required=True,
+            reason=reason,
+        )
+
+
+@admin.register(RemoteFiling)
+class RemoteFilingAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "masked_holder",
+        "type",
+        "place",
+        "start_date",
+        "status",
+        "decide_by",
+        "overdue_since",
+        "decide_link",
+    ]
+    list_filter = ["status", "type", ("overdue_since", admin.EmptyFieldListFilter)]
+    list_select_related = ["holder"]
+    date_hierarchy = "created_at"
+    exclude = ["proof"]
+    readonly_fields = [f.name for f in RemoteFiling._meta.fields if f.name != "proof"] + ["proof_link"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RemoteFiling]:
+        return super().get_queryset(request).select_related("holder")
+
+    @admin.display(description="备案人")
+    def masked_holder(self, obj: RemoteFiling) -> str:
+        return masked_person(obj.holder)
+
+    @admin.display(description="居住证明")
+    def proof_link(self, obj: RemoteFiling) -> str:
+        if not obj.proof:
+            return "—"
+        url = reverse("admin:certification_remotefiling_proof", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">查看（记录访问）</a>', url)
+
+    @admin.display(description="审核")
+    def decide_link(self, obj: RemoteFiling) -> str:
+        if obj.status != RemoteFilingStatus.PENDING:
+            return "—"
+        return format_html('<a href="{}">审核…</a>', reverse("admin:certification_remotefiling_decide", args=[obj.pk]))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", wrap(self.decide_view), name="certification_remotefiling_decide"),
+            path("<int:pk>/proof/", wrap(self.proof_view), name="certification_remotefiling_proof"),
+            *super().get_urls(),
+        ]
+
+    def proof_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        if not request.user.has_perm("certification.view_remotefiling"):
+            raise PermissionDenied
+        filing = get_object_or_404(RemoteFiling, pk=pk)
+        if not filing.proof:
+            raise Http404
+        handle = remote_filing_proof_open(
+            filing=filing,
+            user=authenticated_user(request),
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        response = FileResponse(handle, content_type=filing.proof_content_type, filename=filing.proof_name)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("certification.change_remotefiling"):
+            raise PermissionDenied
+        filing = get_object_or_404(RemoteFiling.objects.select_related("holder"), pk=pk)
+        reason = request.POST.get("reason", "") if request.method == "POST" else ""
+        decision = request.POST.get("decision") if request.method == "POST" else None
+        if decision in ("grant", "reject"):
+            try:
+                remote_filing_decide(
+                    filing=filing, officer=authenticated_user(request), grant=decision == "grant", reason=reason
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "备案已办结。")
+                return HttpResponseRedirect(reverse("admin:certification_remotefiling_changelist"))
+        facts: list[tuple[str, object]] = [
+            ("备案人", self.masked_holder(filing)),
+            ("类型", filing.get_type_display()),
+            ("就医地", filing.place),
+            ("期间", f"{filing.start_date} 至 {filing.end_date or '长期'}"),
+            ("办结时限", filing.decide_by),
+            ("居住证明", self.proof_link(filing)),
+        ]
+        return decide_page(
+            request,
+            admin_obj=self,
+            title="审核异地长期居住备案",
+            facts=facts,
+            choices=[("grant", "准予备案"), ("reject", "不予备案")],
+            reason_label="审核意见（不予备案时必填）",
+            reason_required=False,
+            reason=reason,
+        )

@@ -1,0 +1,213 @@
+"""The electronic certificate (电子凭证) as a one-page PDF: what the holder prints, shows or forwards.
+
+What is printed, and why:
+- the holder's FULL name: whoever checks the card (pharmacy, hospital desk) matches it against the
+  person's ID card, and the holder downloads only their own certificate;
+- the ID number MASKED (6209**********123X): a printed card travels (left at a counter, photographed,
+  forwarded) and the full number is what identity fraud needs; region and last four are enough to
+  match it against the ID card in hand;
+- no diagnosis details, documents or phone: the disease type is all the benefit needs;
+- the verification code and a QR code of the public verify URL: the card is checked online, so the
+  current status (lapsed, revoked) is never taken from paper.
+
+The output is deterministic for one certification and one day (reportlab `invariant`): no creation
+timestamp or random document id, so the bytes can be compared in tests and cached by clients.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A5, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from accounts.identity import mask_id_number
+from certification.models import Certification
+from certification.rules import certification_is_valid
+
+TITLE = "门诊慢特病待遇认定电子凭证"
+ISSUER = "酒泉市医疗保障局"
+# STSong-Light ships with reportlab (an Adobe CID font the viewer supplies): no font file to deploy.
+CJK_FONT = "STSong-Light"
+LATIN_FONT = "Helvetica"
+CODE_FONT = "Courier-Bold"
+PAGE_SIZE = landscape(A5)
+QR_SIZE = 38 * mm
+INK = colors.HexColor("#1f3a5f")
+WARNING = colors.HexColor("#b00020")
+
+pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+
+def certificate_verify_url(*, code: str) -> str:
+    """The public verify URL the QR code encodes: `{PUBLIC_BASE_URL}/api/v1/certificates/verify/{code}/`."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("certificate-verify", kwargs={"code": code})
+
+
+def certificate_qr(*, url: str, size: float = QR_SIZE) -> Drawing:
+    """A QR code of `url`, `size` points square, quiet zone included; level M survives a smudged print."""
+    widget = QrCodeWidget(url, barLevel="M", barWidth=size, barHeight=size, barBorder=4)
+    drawing = Drawing(size, size)
+    drawing.add(widget)
+    return drawing
+
+
+def percent(ratio: Decimal) -> str:
+    """Decimal("0.80") → "80%", Decimal("0.75") → "75%", Decimal("0.825") → "82.5%"."""
+    return f"{(ratio * 100).normalize():f}%"
+
+
+def yuan(amount: int) -> str:
+    return f"{amount:,} 元"
+
+
+def chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _latin(char: str) -> bool:
+    # The standard PDF fonts use WinAnsi (cp1252): it has the "·" of 买买提·艾力 that STSong's map lacks.
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """Split text into (run, font): Latin in a Latin font (crisp, and extractable), the rest in CJK."""
+    out: list[tuple[str, str]] = []
+    for char in text:
+        font = LATIN_FONT if _latin(char) else CJK_FONT
+        if out and out[-1][1] == font:
+            out[-1] = (out[-1][0] + char, font)
+        else:
+            out.append((char, font))
+    return out
+
+
+def _text_width(text: str, size: float) -> float:
+    return sum(pdfmetrics.stringWidth(run, font, size) for run, font in _runs(text))
+
+
+def _draw_text(
+    c: canvas.Canvas, x: float, y: float, text: str, size: float, *, centre: bool = False, max_width: float = 0
+) -> float:
+    """Draw mixed Chinese/Latin text, shrunk to `max_width` if given; return its width."""
+    width = _text_width(text, size)
+    if max_width and width > max_width:
+        size, width = size * max_width / width, max_width
+    if centre:
+        x -= width / 2
+    for run, font in _runs(text):
+        c.setFont(font, size)
+        c.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, font, size)
+    return width
+
+
+def certificate_rows(*, certification: Certification) -> list[tuple[str, str]]:
+    """The label/value lines of the card, top to bottom."""
+    holder = certification.holder
+    disease = certification.disease
+    return [
+        ("持证人", holder.name),
+        ("身份证号", mask_id_number(holder.id_number or "")),
+        ("参保类型", certification.get_insurance_type_display()),
+        ("认定病种", f"{disease.name}（{disease.code}）"),
+        ("待遇起始日期", chinese_date(certification.benefit_start_date)),
+        ("认定生效日期", chinese_date(certification.effective_on)),
+        ("有效期至", chinese_date(certification.valid_until)),
+        ("下次复核日期", chinese_date(certification.next_review_due)),
+        ("报销比例", percent(certification.reimbursement_ratio)),
+        ("年度支付限额", yuan(certification.annual_limit)),
+    ]
+
+
+def certificate_pdf_render(*, certification: Certification) -> bytes:
+    """One A5-landscape page, card-like: title, holder, benefit, QR code and verification code."""
+    width, height = PAGE_SIZE
+    url = certificate_verify_url(code=certification.code)
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=PAGE_SIZE, invariant=True, pageCompression=1)
+    c.setTitle(f"{TITLE} {certification.code}")
+    c.setAuthor(ISSUER)
+    c.setSubject(TITLE)
+    c.setCreator(ISSUER)
+    issued = timezone.localtime(certification.issued_at)
+    # Invariant mode would stamp 2000-01-01: the issue time is the document's date, and stays put.
+    offset = issued.strftime("%z")
+    pdf_date = f"D:{issued:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:]}'"
+    c.setDateFormatter(lambda *_: pdf_date)
+
+    # Card frame and header.
+    margin = 8 * mm
+    c.setStrokeColor(INK)
+    c.setLineWidth(1.5)
+    c.roundRect(margin, margin, width - 2 * margin, height - 2 * margin, 4 * mm)
+    c.setFillColor(INK)
+    _draw_text(c, width / 2, height - 22 * mm, TITLE, 18, centre=True)
+    c.setFillColor(colors.black)
+    _draw_text(c, width / 2, height - 29 * mm, f"发证机关：{ISSUER}", 9.5, centre=True)
+    c.setLineWidth(0.6)
+    c.line(margin + 6 * mm, height - 32 * mm, width - margin - 6 * mm, height - 32 * mm)
+
+    # Holder and benefit, label / value; a long disease name shrinks rather than runs into the QR code.
+    qr_x, qr_y = width - margin - 8 * mm - QR_SIZE, height - 36 * mm - QR_SIZE
+    label_x, value_x = margin + 10 * mm, margin + 42 * mm
+    y = height - 40 * mm
+    for label, value in certificate_rows(certification=certification):
+        c.setFillColor(colors.HexColor("#555555"))
+        _draw_text(c, label_x, y, label, 10)
+        c.setFillColor(colors.black)
+        _draw_text(c, value_x, y, value, 11, max_width=qr_x - 6 * mm - value_x)
+        y -= 6.6 * mm
+
+    # QR code of the verify URL, clickable in a viewer.
+    renderPDF.draw(certificate_qr(url=url), c, qr_x, qr_y)
+    c.linkURL(url, (qr_x, qr_y, qr_x + QR_SIZE, qr_y + QR_SIZE), relative=0)
+    _draw_text(c, qr_x + QR_SIZE / 2, qr_y - 3 * mm, "扫码核验真伪", 9, centre=True)
+
+    if not certification_is_valid(certification=certification, on=timezone.localdate()):
+        # A downloaded copy of a lapsed or revoked certificate must not pass for a valid one.
+        c.setFillColor(WARNING)
+        _draw_text(
+            c,
+            qr_x + QR_SIZE / 2,
+            qr_y - 9 * mm,
+            f"本凭证已失效（{certification.get_status_display()}）",
+            10,
+            centre=True,
+        )
+        c.setFillColor(colors.black)
+
+    # Verification code in large type, then the footer.
+    code_y = margin + 19 * mm
+    c.setFillColor(colors.HexColor("#555555"))
+    _draw_text(c, label_x, code_y + 1 * mm, "核验码", 10)
+    c.setFillColor(INK)
+    c.setFont(CODE_FONT, 19)
+    c.drawString(value_x, code_y, certification.code)
+    c.setFillColor(colors.black)
+    footer = f"扫码或访问 {url} 核验真伪；凭证当前状态以在线核验结果为准。"
+    _draw_text(c, label_x, margin + 11 * mm, footer, 7.5)
+    link_width = pdfmetrics.stringWidth(url, LATIN_FONT, 7.5)
+    link_x = label_x + _text_width("扫码或访问 ", 7.5)
+    c.linkURL(url, (link_x, margin + 10 * mm, link_x + link_width, margin + 14 * mm), relative=0)
+    _draw_text(c, label_x, margin + 5.5 * mm, f"发证时间：{issued:%Y-%m-%d %H:%M}", 7.5)
+
+    c.showPage()
+    c.save()
+    return buffer.getvalue()

@@ -1,0 +1,52 @@
+"""Reads of certifications and remote filings, scoped to the caller: a holder sees only their own."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from applications.models import Disease
+from certification.models import (
+    LIVE_CERTIFICATION_STATUSES,
+    Certification,
+    CertificationEvent,
+    RemoteFiling,
+)
+from certification.rules import verification_code_normalize
+
+
+def certification_list(*, user: User) -> QuerySet[Certification]:
+    """The caller's own certifications with their history, newest first. Nobody else's, whatever their role."""
+    return (
+        Certification.objects.filter(holder=user)
+        .select_related("disease", "holder")
+        .prefetch_related(Prefetch("events", queryset=CertificationEvent.objects.order_by("at", "id")))
+        .order_by("-issued_at")
+    )
+
+
+def certification_get(*, user: User, certification_id: object) -> Certification:
+    """The caller's own certification, or 404 (never 403: others' certificates are not revealed)."""
+    return get_object_or_404(certification_list(user=user), pk=certification_id)
+
+
+def certification_live_exists(*, holder: User, disease: Disease) -> bool:
+    """Whether the person already holds a live benefit for the disease (a new application is refused)."""
+    return Certification.objects.filter(holder=holder, disease=disease, status__in=LIVE_CERTIFICATION_STATUSES).exists()
+
+
+def certification_holds_any_live(*, holder: User) -> bool:
+    return Certification.objects.filter(holder=holder, status__in=LIVE_CERTIFICATION_STATUSES).exists()
+
+
+def certification_by_code(*, raw_code: str) -> Certification | None:
+    """The certification a typed or scanned code names, or None (also for a malformed code)."""
+    code = verification_code_normalize(raw_code)
+    if code is None:
+        return None
+    return Certification.objects.select_related("holder", "disease").filter(code=code).first()
+
+
+def remote_filing_list(*, user: User) -> QuerySet[RemoteFiling]:
+    return RemoteFiling.objects.filter(holder=user).order_by("-created_at")

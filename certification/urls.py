@@ -1,0 +1,12 @@
+from django.urls import path
+
+from certification import apis
+
+urlpatterns = [
+    # verify/<code>/ before <uuid:pk>/ so a code is never tried as an id.
+    path("certificates/", apis.CertificateListApi.as_view(), name="certificate-list"),
+    path("certificates/verify/<str:code>/", apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
+    path("certificates/<uuid:pk>/", apis.CertificateDetailApi.as_view(), name="certificate-detail"),
+    path("certificates/<uuid:pk>/pdf/", apis.CertificatePdfApi.as_view(), name="certificate-pdf"),
+    path("remote-filings/", apis.RemoteFilingListCreateApi.as_view(), name="remote-filing-list"),
+]

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from notifications.models import Notification
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    application = serializers.UUIDField(source="application_id", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "application", "created_at", "read_at"]

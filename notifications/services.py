@@ -1,0 +1,228 @@
+"""Writes for notifications: recorded once per event, delivered by a task after the commit.
+
+A delivery claims its row for a short lease, commits, and only then talks to the SMS gateway and the
+mail server: no database lock is held while a gateway is slow, and a second run at the same time
+finds the claim and sends nothing. A run that dies mid-send leaves the claim to expire; the
+`retry_stuck` job then queues the delivery again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import officers
+from config.queueing import send_task_safely
+from notifications.catalogue import message_render
+from notifications.channels import email_send, sms_send
+from notifications.models import DeliveryStatus, Notification, NotificationKind
+
+logger = logging.getLogger(__name__)
+MAX_DELIVERY_ATTEMPTS = 8
+REQUEUE_LIMIT = 1000
+BULK_BATCH = 2000
+CHANNELS = (("sms_status", "sms"), ("email_status", "email"))
+
+
+def notification_send(
+    *,
+    user: User,
+    kind: NotificationKind,
+    dedupe_key: str,
+    params: Mapping[str, object] | None = None,
+    application: Any = None,
+) -> Notification | None:
+    """Record the message of `kind` (once per `dedupe_key`) and queue its delivery. None if already sent."""
+    texts = message_render(kind=kind, params=params or {})
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            user=user,
+            dedupe_key=dedupe_key,
+            defaults={
+                "kind": kind,
+                "title": texts.title,
+                "body": texts.body,
+                "short_text": texts.short_text,
+                "application": application,
+            },
+        )
+        if not created:
+            return None
+        transaction.on_commit(partial(deliveries_queue, [notification.pk]))
+    return notification
+
+
+def notify_officers(
+    *, kind: NotificationKind, dedupe_key: str, params: Mapping[str, object] | None = None, application: Any = None
+) -> int:
+    """Tell every officer (`accounts.roles.officers`); each is told once per `dedupe_key`."""
+    sent = 0
+    for officer in officers():
+        notice = notification_send(
+            user=officer, kind=kind, dedupe_key=dedupe_key, params=params, application=application
+        )
+        sent += notice is not None
+    return sent
+
+
+@dataclass(frozen=True)
+class BulkMessage:
+    """One row of `notifications_send_bulk`: who, which event, the template's parameters."""
+
+    user_id: int
+    dedupe_key: str
+    params: Mapping[str, object]
+    application_id: UUID | None = None
+
+
+def notifications_send_bulk(*, kind: NotificationKind, messages: Iterable[BulkMessage]) -> int:
+    """Record many messages of one kind with one insert per batch (the daily jobs' reminders and
+    notices); those already recorded are skipped. Deliveries are queued after the commit.
+    Returns how many were new."""
+    new = 0
+    batch: list[BulkMessage] = []
+    for message in messages:
+        batch.append(message)
+        if len(batch) >= BULK_BATCH:
+            new += _send_batch(kind=kind, batch=batch)
+            batch = []
+    if batch:
+        new += _send_batch(kind=kind, batch=batch)
+    return new
+
+
+def _send_batch(*, kind: NotificationKind, batch: list[BulkMessage]) -> int:
+    existing = set(
+        # Filtered on the user as well: on dedupe_key alone the look-up reads the whole table, while
+        # (user, dedupe_key) is the unique index.
+        Notification.objects.filter(
+            user_id__in={m.user_id for m in batch}, dedupe_key__in=[m.dedupe_key for m in batch]
+        )
+        .order_by()
+        .values_list("user_id", "dedupe_key")
+    )
+    rows = []
+    for message in batch:
+        if (message.user_id, message.dedupe_key) in existing:
+            continue
+        texts = message_render(kind=kind, params=message.params)
+        rows.append(
+            Notification(
+                user_id=message.user_id,
+                application_id=message.application_id,
+                kind=kind,
+                title=texts.title,
+                body=texts.body,
+                short_text=texts.short_text,
+                dedupe_key=message.dedupe_key,
+            )
+        )
+    if not rows:
+        return 0
+    with transaction.atomic():
+        # The unique (user, dedupe_key) makes a concurrent run insert nothing twice.
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BULK_BATCH)
+        # ignore_conflicts returns no ids (PostgreSQL included): look them up, by user for the index.
+        ids = list(
+            Notification.objects.filter(
+                user_id__in={n.user_id for n in rows}, dedupe_key__in=[n.dedupe_key for n in rows]
+            )
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        transaction.on_commit(partial(deliveries_queue, ids))
+    return len(rows)
+
+
+def deliveries_queue(ids: Iterable[int]) -> int:
+    """Queue the delivery of each notification (a broker outage is left to `retry_stuck`)."""
+    from notifications.tasks import notification_deliver_task
+
+    return sum(send_task_safely(notification_deliver_task, notification_id) for notification_id in ids)
+
+
+def _pending() -> Q:
+    return Q(sms_status=DeliveryStatus.PENDING) | Q(email_status=DeliveryStatus.PENDING)
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """Send what is still pending by SMS and e-mail. Safe to run twice, also at the same time: only
+    the run holding the claim sends. Raises the gateway's error (the task retries) while attempts
+    are left; after MAX_DELIVERY_ATTEMPTS the pending channels are marked failed."""
+    now = timezone.now()
+    claim = now + dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    # One UPDATE claims the row (a concurrent run waits for it, then finds the claim) and commits at once.
+    claimed = Notification.objects.filter(_pending(), _unclaimed(now), pk=notification_id).update(
+        claimed_until=claim, delivery_attempts=F("delivery_attempts") + 1
+    )
+    if not claimed:
+        return None  # delivered already, gone, or another run holds it
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    user = notification.user
+    outcome: dict[str, str] = {}
+    error: Exception | None = None
+    for field, channel in CHANNELS:
+        if getattr(notification, field) != DeliveryStatus.PENDING:
+            continue
+        address = user.phone if channel == "sms" else user.email
+        enabled = settings.NOTIFY_SMS if channel == "sms" else settings.NOTIFY_EMAIL
+        if not (enabled and address):
+            outcome[field] = DeliveryStatus.SKIPPED
+            continue
+        try:
+            if channel == "sms":
+                sms_send(phone=address, text=notification.short_text)
+            else:
+                email_send(address=address, text=notification.short_text)
+        except Exception as exc:  # the gateway is outside us: record, retry later
+            error = exc
+        else:
+            outcome[field] = DeliveryStatus.SENT
+    if error is not None and notification.delivery_attempts >= MAX_DELIVERY_ATTEMPTS:
+        for field, _ in CHANNELS:
+            if getattr(notification, field) == DeliveryStatus.PENDING and field not in outcome:
+                outcome[field] = DeliveryStatus.FAILED
+        logger.warning("notification %s: delivery failed %d times, giving up", notification.pk, MAX_DELIVERY_ATTEMPTS)
+        error = None
+    # Release the claim with the result; a run that lost its lease to a later one changes nothing.
+    Notification.objects.filter(pk=notification_id, claimed_until=claim).update(claimed_until=None, **outcome)
+    if error is not None:
+        raise error
+    notification.refresh_from_db()
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_requeue_pending(*, older_than: dt.timedelta) -> int:
+    """Queue again every delivery left pending and unclaimed (broker outage, worker crash)."""
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            _pending(), _unclaimed(now), created_at__lt=now - older_than, delivery_attempts__lt=MAX_DELIVERY_ATTEMPTS
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:REQUEUE_LIMIT]
+    )
+    return deliveries_queue(ids)

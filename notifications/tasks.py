@@ -1,0 +1,22 @@
+"""Thin Celery tasks: take ids, call one service of the same name, safe to run twice.
+
+Deliveries run on their own queue (`DELIVERY_QUEUE`, see CELERY_TASK_ROUTES) so that a day of a
+million reminders never waits in front of the completeness checks.
+"""
+
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=7,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def notification_deliver_task(notification_id: int) -> None:
+    services.notification_deliver(notification_id=notification_id)

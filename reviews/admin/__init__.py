@@ -1,0 +1,7 @@
+"""The bureau's admin pages of the review side, one module each: the working-day calendar, the expert
+review workbench (and what its pages share), the experts, the announcements and objections."""
+
+from reviews.admin import announcements, calendar, experts, workbench
+from reviews.admin.case import ReviewAssignmentInline, ReviewOverdueFilter
+
+__all__ = ["ReviewAssignmentInline", "ReviewOverdueFilter", "announcements", "calendar", "experts", "workbench"]
