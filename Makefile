@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install install-dev setup lint layers typecheck schema schema-check migrate-check clean
+.PHONY: run test checks install install-dev setup lint layers typecheck schema schema-check migrate-check clean
 
 $(VENV)/.installed-runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -55,8 +55,12 @@ schema-check: install-dev
 	DATABASE_URL= DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi.check.yaml
 	diff -u openapi.yaml $(VENV)/openapi.check.yaml || { echo "openapi.yaml is stale: run 'make schema' and commit it"; exit 1; }
 
-# pytest in parallel, one process per core (pytest-xdist); PYTEST_ARGS="-n 0 -k name" for one test.
-test: lint layers typecheck migrate-check schema-check
+checks: lint layers typecheck migrate-check schema-check
+
+# The static checks two at a time, then pytest in parallel, one process per core (pytest-xdist);
+# PYTEST_ARGS="-n 0 -k name" for one test.
+test: install-dev
+	$(MAKE) --no-print-directory -j 2 --output-sync=target checks
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 clean:

@@ -1,3 +1,5 @@
+"""Accounts in the admin, with the same ID-number and phone checks as registration."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -26,5 +28,4 @@ class UserAdmin(BaseUserAdmin):
     form = UserAdminForm
     list_display = ["username", "name", "is_staff", "is_active", "date_joined"]
     search_fields = ["username", "name", "=id_number", "=phone"]
-    # Django's UserAdmin sets `fieldsets` (a tuple); the stubs only know ModelAdmin's `... | None`.
-    fieldsets = (*BaseUserAdmin.fieldsets, ("实名信息", {"fields": ("name", "id_number", "phone")}))  # type: ignore[misc]
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("实名信息", {"fields": ("name", "id_number", "phone")}))

@@ -1,20 +1,24 @@
+"""Accounts: registration, bearer tokens, the caller's own account."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.serializers import RegisterInput, UserOutput
 from accounts.services import user_register
+from config.auth import authenticated_user
 
 
 class RegisterApi(APIView):
     permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
+    authentication_classes: list[type] = []
     throttle_scope = "register"
 
     @extend_schema(request=RegisterInput, responses={201: UserOutput}, summary="注册申请人账户")
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request: Request) -> Response:
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_register(**data.validated_data)
@@ -23,8 +27,8 @@ class RegisterApi(APIView):
 
 class MeApi(APIView):
     @extend_schema(responses=UserOutput, summary="当前账户")
-    def get(self, request):  # type: ignore[no-untyped-def]
-        return Response(UserOutput(request.user).data)
+    def get(self, request: Request) -> Response:
+        return Response(UserOutput(authenticated_user(request)).data)
 
 
 class TokenApi(TokenObtainPairView):

@@ -1,3 +1,5 @@
+"""The accounts app: the bottom of the lifecycle's layers (users, identity checks, staff roles)."""
+
 from django.apps import AppConfig
 
 

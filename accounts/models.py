@@ -1,3 +1,5 @@
+"""The account: applicants carry their real name, ID number and phone; staff may leave them blank."""
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 

@@ -1,12 +1,17 @@
+"""Input and output of the account API, and the ID-number and phone fields other inputs reuse."""
+
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts.identity import NAME_PATTERN, validate_id_number, validate_mobile
+from accounts.identity import NAME_PATTERN, mask_id_number, mask_phone, validate_id_number, validate_mobile
 from accounts.models import User
 
 
-def _wrap(validator):  # type: ignore[no-untyped-def]
+def _wrap(validator: Callable[[str], str]) -> Callable[[str], str]:
     def run(value: str) -> str:
         try:
             return validator(value)
@@ -17,20 +22,20 @@ def _wrap(validator):  # type: ignore[no-untyped-def]
 
 
 class IdNumberField(serializers.CharField):
-    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 30)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+    def to_internal_value(self, data: Any) -> str:
         return _wrap(validate_id_number)(super().to_internal_value(data))
 
 
 class MobileField(serializers.CharField):
-    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+    def to_internal_value(self, data: Any) -> str:
         return _wrap(validate_mobile)(super().to_internal_value(data))
 
 
@@ -44,7 +49,7 @@ class RegisterInput(serializers.Serializer):
     id_number = IdNumberField()
     phone = MobileField()
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = User(username=attrs["username"], name=attrs["name"])
         try:
             password_validation.validate_password(attrs["password"], user)
@@ -66,11 +71,7 @@ class UserOutput(serializers.ModelSerializer):
         fields = ["username", "name", "id_number", "phone"]
 
     def get_id_number(self, obj: User) -> str:
-        from accounts.identity import mask_id_number
-
         return mask_id_number(obj.id_number)
 
     def get_phone(self, obj: User) -> str:
-        from accounts.identity import mask_phone
-
         return mask_phone(obj.phone)

@@ -1,3 +1,5 @@
+"""Writes for accounts: registration (one account per username and per ID number)."""
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import User

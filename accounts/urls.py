@@ -1,3 +1,5 @@
+"""Routes of the account API (under /api/v1/)."""
+
 from django.urls import path
 
 from accounts import apis

@@ -1,3 +1,6 @@
+"""The applicant's API: the catalogue, drafts, documents, submit, withdraw, appeal, and opening the annual
+review of a certificate. Views validate input and call one service; reads come from the selectors."""
+
 from __future__ import annotations
 
 from typing import Any

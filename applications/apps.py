@@ -1,3 +1,5 @@
+"""The applications app: the top of the lifecycle's layers (what the applicant files)."""
+
 from django.apps import AppConfig
 
 

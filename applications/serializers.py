@@ -1,3 +1,6 @@
+"""Input and output of the applicant's API: the catalogue, drafts, uploads, and an application as its
+owner reads it (status, problems, deadline and how it was counted, events, certificate link)."""
+
 from __future__ import annotations
 
 from django.urls import reverse

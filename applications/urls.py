@@ -1,3 +1,5 @@
+"""Routes of the applicant's API (under /api/v1/)."""
+
 from django.urls import path
 
 from applications import apis

@@ -1,3 +1,5 @@
+"""The certification app: the benefit right once it takes effect (below reviews, above notifications)."""
+
 from django.apps import AppConfig
 
 

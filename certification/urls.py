@@ -1,3 +1,5 @@
+"""Routes of the certificate and remote-filing API (under /api/v1/)."""
+
 from django.urls import path
 
 from certification import apis

@@ -1,3 +1,5 @@
+"""The Celery app: configured from Django's settings (CELERY_*), tasks discovered in every app."""
+
 import os
 from pathlib import Path
 

@@ -1,3 +1,5 @@
+"""The project's routes: the admin, the schema and its docs, the API v1 of every app, the public 公示 pages."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

@@ -1,3 +1,5 @@
+"""Notifications in the admin: read-only, with their delivery state."""
+
 from django.contrib import admin
 from django.http import HttpRequest
 

@@ -1,3 +1,5 @@
+"""The notifications app: messages to people (in the app, by SMS and e-mail), below certification."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Output of the in-app inbox."""
+
 from __future__ import annotations
 
 from rest_framework import serializers

@@ -1,3 +1,5 @@
+"""Routes of the inbox API (under /api/v1/)."""
+
 from django.urls import path
 
 from notifications import apis

@@ -1,3 +1,5 @@
+"""The reviewer API (评审专家: the queue, the case, the decision) and the public deadline calculator."""
+
 from __future__ import annotations
 
 import datetime

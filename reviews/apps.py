@@ -1,3 +1,5 @@
+"""The reviews app: what the bureau decides (below applications, above certification)."""
+
 from django.apps import AppConfig
 
 

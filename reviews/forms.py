@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Model
 
 from accounts.models import User
 from reviews.models import Decision
@@ -21,7 +22,8 @@ def expert_label(user: User) -> str:
 
 
 class ExpertChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Model) -> str:
+        assert isinstance(obj, User)
         return expert_label(obj)
 
 

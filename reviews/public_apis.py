@@ -32,13 +32,12 @@ class ObjectionThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # Read at each request, not at import, so the rate follows the settings (and test overrides).
         try:
-            # Rates are strings ("10/hour") or None; the stubs type these values as float | int | None
-            # (their own SimpleRateThrottle.THROTTLE_RATES, the same dict, is dict[str, str | None]).
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]  # type: ignore[return-value]
+            rate = api_settings.DEFAULT_THROTTLE_RATES[self.scope]
         except KeyError:
             raise ImproperlyConfigured("REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] has no 'objection' rate") from None
+        return None if rate is None else str(rate)  # rates are strings such as "10/hour"
 
-    def get_cache_key(self, request, view) -> str:  # type: ignore[no-untyped-def]
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, cache_page, never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from config.domain import DomainError
 from reviews.announcements import objection_file
@@ -70,9 +72,8 @@ def objection_page(request: HttpRequest, pk: int) -> HttpResponse:
         throttle = ObjectionThrottle()
         if not is_open:
             error, status = "本批公示已结束，不能再提出异议。", 409
-        # The stubs want a DRF Request and view; this plain Django form shares the API's counter, and
-        # ObjectionThrottle keys on request.META (the client IP) alone, never on the view.
-        elif not throttle.allow_request(request, None):  # type: ignore[arg-type]
+        # This plain Django form shares the API's counter: ObjectionThrottle keys on the client IP alone.
+        elif not throttle.allow_request(Request(request), APIView()):
             minutes = max(1, round((throttle.wait() or 60) / 60))
             error, status = f"提交过于频繁，请约{minutes}分钟后再试。", 429
         else:

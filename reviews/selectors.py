@@ -78,11 +78,11 @@ def experts_available(*, application: Application, exclude: set[int] | frozenset
         .exclude(user_id__in=exclude)
         .exclude(user_id=application.applicant_id)  # nobody reviews their own case
         .annotate(load=expert_load(expert_ref="user_id"))
-        .filter(load__lt=F("capacity"))
         .select_related("user")
         .order_by("load", "user_id")
     )
-    return [profile.user for profile in profiles]
+    # Compared here, not in SQL: a WHERE on the annotation would count every expert's open work twice.
+    return [profile.user for profile in profiles if getattr(profile, "load", 0) < profile.capacity]
 
 
 # --- the expert's queue and case -------------------------------------------------------------------

@@ -227,8 +227,7 @@ class ReviewCaseOutput(_AssignmentBase):
 
     @extend_schema_field(OtherOpinionOutput(many=True))
     def get_other_opinions(self, obj: ReviewAssignment) -> list:
-        # With many=True the serializer is a ListSerializer and `.data` a ReturnList; the stubs don't model many=True.
-        return OtherOpinionOutput(self.context["other_opinions"], many=True).data  # type: ignore[return-value]
+        return list(OtherOpinionOutput(self.context["other_opinions"], many=True).data)
 
 
 def _sex_and_age(id_number: str, *, today: dt.date) -> tuple[str | None, int | None]:

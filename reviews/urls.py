@@ -1,3 +1,5 @@
+"""Routes of the reviewer API and the deadline calculator (under /api/v1/)."""
+
 from django.urls import path
 
 from reviews import apis

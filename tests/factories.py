@@ -1,8 +1,9 @@
-"""Factories with one trait per lifecycle state."""
+"""Factories of the applicant side, with one trait per lifecycle state of an application."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 import factory
@@ -12,6 +13,7 @@ from stdnum.cn import ric
 from accounts.models import User
 from applications.models import (
     Application,
+    ApplicationEvent,
     ApplicationKind,
     ApplicationStatus,
     Disease,
@@ -23,6 +25,7 @@ from applications.models import (
     InsuredPerson,
     InsuredStatus,
 )
+from applications.workflow import transition_allowed
 
 
 def make_id_number(region: str = "620902", birth: dt.date | None = None, seq: int | None = None) -> str:
@@ -98,9 +101,41 @@ class HospitalFactory(factory.django.DjangoModelFactory):
     can_appraise = True
 
 
+def _events(*steps: str):  # type: ignore[no-untyped-def]
+    """A post-generation hook writing the events of the path `steps` took, each an allowed change."""
+
+    def write(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if not create:
+            return
+        path = ["", *steps]
+        for source, target in itertools.pairwise(path):
+            assert transition_allowed(source=source, target=target), (source, target)
+            ApplicationEvent.objects.create(
+                application=obj, actor_label="系统", from_status=source, to_status=target, reason="测试数据"
+            )
+
+    return factory.PostGeneration(write)
+
+
+S = ApplicationStatus
+ACCEPTED_PATH = (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW)
+ACCEPTED = {
+    "submitted_at": factory.LazyFunction(timezone.now),
+    "accepted_at": factory.LazyFunction(timezone.now),
+    "review_round": 1,
+    "review_deadline": factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=28)),
+}
+
+
 class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application in a lifecycle state: one trait per state, each bringing the rows it implies.
+    From `approved` on: the events of its path through the workflow table and the panel's approving
+    opinions; from `in_announcement` on, its announcement entry; `effective`, its certification.
+    (The earlier states carry only their own fields: their tests build the events they look at.)"""
+
     class Meta:
         model = Application
+        skip_postgeneration_save = True  # the hooks write other rows, never the application's own fields
 
     reference = factory.Sequence(lambda n: f"MT20260101{n:08d}")
     applicant = factory.SubFactory(UserFactory)
@@ -111,17 +146,53 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     diagnosing_hospital = factory.SubFactory(HospitalFactory)
 
     class Params:
-        submitted = factory.Trait(status=ApplicationStatus.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now))
-        needs_supplement = factory.Trait(
-            status=ApplicationStatus.NEEDS_SUPPLEMENT, submitted_at=factory.LazyFunction(timezone.now)
-        )
-        under_review = factory.Trait(
-            status=ApplicationStatus.UNDER_REVIEW,
+        submitted = factory.Trait(
+            status=S.SUBMITTED,
             submitted_at=factory.LazyFunction(timezone.now),
-            accepted_at=factory.LazyFunction(timezone.now),
+            check_queued_at=factory.LazyFunction(timezone.now),
+            check_attempts=1,
         )
-        rejected = factory.Trait(status=ApplicationStatus.REJECTED)
-        withdrawn = factory.Trait(status=ApplicationStatus.WITHDRAWN)
+        needs_supplement = factory.Trait(
+            status=S.NEEDS_SUPPLEMENT,
+            submitted_at=factory.LazyFunction(timezone.now),
+            problems=[{"code": "document_missing", "field": "documents.id_card_back", "message": "缺少身份证国徽面。"}],
+        )
+        under_review = factory.Trait(**ACCEPTED, status=S.UNDER_REVIEW)
+        rejected = factory.Trait(**ACCEPTED, status=S.REJECTED)
+        approved = factory.Trait(
+            **ACCEPTED,
+            status=S.APPROVED,
+            history=_events(*ACCEPTED_PATH, S.APPROVED),
+            panel=factory.RelatedFactoryList(
+                "tests.reviews.factories.ReviewAssignmentFactory",
+                factory_related_name="application",
+                size=2,
+                approved=True,
+            ),
+        )
+        in_announcement = factory.Trait(
+            approved=True,
+            status=S.IN_ANNOUNCEMENT,
+            history=_events(*ACCEPTED_PATH, S.APPROVED, S.IN_ANNOUNCEMENT),
+            entry=factory.RelatedFactory(
+                "tests.reviews.factories.AnnouncementEntryFactory", factory_related_name="application"
+            ),
+        )
+        effective = factory.Trait(
+            in_announcement=True,
+            status=S.EFFECTIVE,
+            history=_events(*ACCEPTED_PATH, S.APPROVED, S.IN_ANNOUNCEMENT, S.EFFECTIVE),
+            entry=factory.RelatedFactory(
+                "tests.reviews.factories.AnnouncementEntryFactory",
+                factory_related_name="application",
+                status="effective",
+                batch__ended=True,
+            ),
+            certificate=factory.RelatedFactory(
+                "tests.certification.factories.CertificationFactory", factory_related_name="application"
+            ),
+        )
+        withdrawn = factory.Trait(status=S.WITHDRAWN)
 
 
 class DocumentFactory(factory.django.DjangoModelFactory):

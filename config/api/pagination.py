@@ -1,3 +1,5 @@
+"""The API's page-number pagination (`?page=`, `?page_size=` up to 200)."""
+
 from rest_framework.pagination import PageNumberPagination
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from config.auth import authenticated_user
@@ -105,15 +105,15 @@ class AnnouncementBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="人数", ordering="entry_total")
     def entry_total(self, obj: AnnouncementBatch) -> int:
-        return obj.entry_total  # type: ignore[attr-defined]
+        return int(getattr(obj, "entry_total", 0))
 
     @admin.display(description="有异议待处理", ordering="held_total")
     def held_total(self, obj: AnnouncementBatch) -> int:
-        return obj.held_total  # type: ignore[attr-defined]
+        return int(getattr(obj, "held_total", 0))
 
     @admin.display(description="异议成立退回", ordering="withdrawn_total")
     def withdrawn_total(self, obj: AnnouncementBatch) -> int:
-        return obj.withdrawn_total  # type: ignore[attr-defined]
+        return int(getattr(obj, "withdrawn_total", 0))
 
     @admin.display(description="公示页面")
     def public_page(self, obj: AnnouncementBatch) -> str:
@@ -215,7 +215,7 @@ class ObjectionAdmin(admin.ModelAdmin):
     def _can_resolve(self, request: HttpRequest) -> bool:
         return super().has_change_permission(request)
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.resolve_view)
         return [path("<int:pk>/resolve/", view, name="reviews_objection_resolve"), *super().get_urls()]
 

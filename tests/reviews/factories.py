@@ -1,4 +1,5 @@
-"""Review-side factories, one trait per state of an assignment."""
+"""Review-side factories: experts, assignments (one trait per state), announcement batches and entries,
+and objections."""
 
 from __future__ import annotations
 
@@ -8,8 +9,20 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.identity import mask_id_number, mask_name
 from accounts.roles import EXPERTS
-from reviews.models import AssignmentRole, Decision, ExpertProfile, ReviewAssignment
+from applications.models import ApplicationStatus
+from reviews.models import (
+    AnnouncementBatch,
+    AnnouncementEntry,
+    AssignmentRole,
+    Decision,
+    EntryStatus,
+    ExpertProfile,
+    Objection,
+    ObjectionStatus,
+    ReviewAssignment,
+)
 from tests.factories import ApplicationFactory, UserFactory
 
 
@@ -67,3 +80,59 @@ class ReviewAssignmentFactory(factory.django.DjangoModelFactory):
         )
         escalation = factory.Trait(role=AssignmentRole.ESCALATION)
         inactive = factory.Trait(is_active=False)
+
+
+class AnnouncementBatchFactory(factory.django.DjangoModelFactory):
+    """A batch published today for its 5 working days (`ended`: a batch whose period is over)."""
+
+    class Meta:
+        model = AnnouncementBatch
+        django_get_or_create = ["region_code", "published_on"]
+
+    region_code = "620900"
+    region_name = "酒泉市"
+    published_on = factory.LazyFunction(timezone.localdate)
+    ends_on = factory.LazyAttribute(lambda o: o.published_on + dt.timedelta(days=7))
+
+    class Params:
+        ended = factory.Trait(
+            published_on=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=14)),
+            ends_on=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=7)),
+            closed_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class AnnouncementEntryFactory(factory.django.DjangoModelFactory):
+    """The de-identified line of an application in a batch, masked as the publish job masks it."""
+
+    class Meta:
+        model = AnnouncementEntry
+
+    batch = factory.SubFactory(AnnouncementBatchFactory)
+    application = factory.SubFactory(ApplicationFactory, status=ApplicationStatus.IN_ANNOUNCEMENT)
+    masked_name = factory.LazyAttribute(lambda o: mask_name(o.application.applicant.name))
+    masked_id_number = factory.LazyAttribute(lambda o: mask_id_number(o.application.applicant.id_number))
+    disease_name = factory.LazyAttribute(lambda o: o.application.disease.name)
+    district = "肃州区"
+    status = EntryStatus.LISTED
+
+
+class ObjectionFactory(factory.django.DjangoModelFactory):
+    """An objection from the public to an entry, open until an officer resolves it."""
+
+    class Meta:
+        model = Objection
+
+    entry = factory.SubFactory(AnnouncementEntryFactory, status=EntryStatus.HELD)
+    reason = "该申请人并未患有此病。"
+    contact_name = "王五"
+    contact_phone = "13800001111"
+    status = ObjectionStatus.OPEN
+
+    class Params:
+        dismissed = factory.Trait(
+            status=ObjectionStatus.DISMISSED, resolved_at=factory.LazyFunction(timezone.now), resolution="经核实不成立"
+        )
+        upheld = factory.Trait(
+            status=ObjectionStatus.UPHELD, resolved_at=factory.LazyFunction(timezone.now), resolution="经核实成立"
+        )

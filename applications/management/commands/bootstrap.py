@@ -1,5 +1,9 @@
+"""`manage.py bootstrap`: the reference data and beat schedules every installation needs (and demo data)."""
+
+from typing import Any
+
 from django.conf import settings
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandParser, call_command
 
 from config.jobs import beat_schedule_ensure
 
@@ -7,10 +11,10 @@ from config.jobs import beat_schedule_ensure
 class Command(BaseCommand):
     help = "Load the reference data (catalogue, hospitals, calendar) and, in demo mode, the demo data. Idempotent."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-demo", action="store_true", help="never create demo data")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         call_command("import_catalogue", stdout=self.stdout)
         call_command("import_hospitals", stdout=self.stdout)
         call_command("load_calendar", stdout=self.stdout)

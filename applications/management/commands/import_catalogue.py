@@ -1,6 +1,9 @@
-from pathlib import Path
+"""`manage.py import_catalogue [PATH]`: load or update the disease catalogue (JSON or a region's CSV)."""
 
-from django.core.management import BaseCommand, CommandError
+from pathlib import Path
+from typing import Any
+
+from django.core.management import BaseCommand, CommandError, CommandParser
 
 from applications.importers import DEFAULT_CATALOGUE_PATH, ImportFileError, catalogue_import
 
@@ -11,10 +14,10 @@ class Command(BaseCommand):
         "diseases.json by default, or a region's official list as JSON or CSV."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", nargs="?", default=str(DEFAULT_CATALOGUE_PATH), help="JSON or .csv file")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")

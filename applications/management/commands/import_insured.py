@@ -1,6 +1,9 @@
-from pathlib import Path
+"""`manage.py import_insured FILE.csv`: load or update the insured-person registry."""
 
-from django.core.management import BaseCommand, CommandError
+from pathlib import Path
+from typing import Any
+
+from django.core.management import BaseCommand, CommandError, CommandParser
 
 from applications.importers import INSURED_COLUMNS, ImportFileError, insured_import
 
@@ -11,13 +14,13 @@ class Command(BaseCommand):
         f"{','.join(INSURED_COLUMNS)}. Re-importing updates by ID number; bad rows are reported and skipped."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV file")
         parser.add_argument(
             "--encoding", default="utf-8-sig", help="file encoding (default UTF-8, with or without BOM; e.g. gb18030)"
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")

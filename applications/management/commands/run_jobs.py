@@ -1,6 +1,9 @@
-import datetime as dt
+"""`manage.py run_jobs [JOB ...] --on DAY`: run the periodic jobs now, acting as a given day."""
 
-from django.core.management import BaseCommand, CommandError
+import datetime as dt
+from typing import Any
+
+from django.core.management import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from config.jobs import JOBS, job_run
@@ -9,11 +12,11 @@ from config.jobs import JOBS, job_run
 class Command(BaseCommand):
     help = "Run periodic jobs now, acting as a given day (default today). Idempotent per day."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("jobs", nargs="*", metavar="JOB", help=f"jobs to run (default all): {', '.join(JOBS)}")
         parser.add_argument("--on", dest="on", help="YYYY-MM-DD: the day the jobs act as (replay a missed day)")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         names = options["jobs"] or list(JOBS)
         unknown = [name for name in names if name not in JOBS]
         if unknown:

@@ -1,6 +1,9 @@
+"""`manage.py seed_demo`: demo mode only, the demo registry and the demo staff accounts."""
+
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -28,7 +31,7 @@ class Command(BaseCommand):
     help = "Demo mode only: the demo insured-person registry and the accounts admin, officer1, expert1, expert2."
 
     @transaction.atomic
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("seed_demo runs only with DEMO_MODE on; it creates accounts with a known password.")
         # Only the demo people not registered yet: an operator's own import of them is never undone.
