@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import experts_on_duty
 from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
-from reviews.calendar import working_days_left_many
+from reviews.calendar import working_days_add, working_days_left_many
 from reviews.models import AssignmentRole, ExpertProfile, ReviewAssignment
 
 # --- open work -------------------------------------------------------------------------------------
@@ -83,6 +84,25 @@ def experts_available(*, application: Application, exclude: set[int] | frozenset
     )
     # Compared here, not in SQL: a WHERE on the annotation would count every expert's open work twice.
     return [profile.user for profile in profiles if getattr(profile, "load", 0) < profile.capacity]
+
+
+# --- overdue and due soon ----------------------------------------------------------------------------
+
+
+def overdue(*, today: dt.date, prefix: str = "") -> Q:
+    """A case under review past its deadline (`prefix` "application__" from an assignment)."""
+    return Q(**{f"{prefix}status": ApplicationStatus.UNDER_REVIEW, f"{prefix}review_deadline__lt": today})
+
+
+def application_is_overdue(application: Application, *, today: dt.date) -> bool:
+    """`overdue` for an application already loaded."""
+    deadline = application.review_deadline
+    return application.status == ApplicationStatus.UNDER_REVIEW and deadline is not None and deadline < today
+
+
+def due_soon_until(*, today: dt.date) -> dt.date:
+    """The last day of "due soon": the day the SLA sweep's reminder threshold of working days ends."""
+    return working_days_add(start=today, days=settings.REVIEW_REMIND_WORKING_DAYS_LEFT).deadline
 
 
 # --- the expert's queue and case -------------------------------------------------------------------

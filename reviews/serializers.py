@@ -16,6 +16,7 @@ from accounts.identity import mask_id_number, mask_name
 from applications.models import ApplicationStatus
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
 from reviews.models import Decision, ReviewAssignment
+from reviews.selectors import application_is_overdue
 
 # --- input -----------------------------------------------------------------------------------------
 
@@ -126,8 +127,7 @@ class _AssignmentBase(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.BooleanField(help_text="评审中且已过截止日期"))
     def get_overdue(self, obj: ReviewAssignment) -> bool:
-        deadline = obj.application.review_deadline
-        return _clock_running(obj) and deadline is not None and deadline < self.context["today"]
+        return application_is_overdue(obj.application, today=self.context["today"])
 
 
 class ReviewQueueItemOutput(_AssignmentBase):

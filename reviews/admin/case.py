@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
@@ -20,12 +21,12 @@ from accounts.identity import mask_id_number, mask_name
 from accounts.roles import is_officer
 from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
 from config.auth import authenticated_user
-from reviews.calendar import working_days_add
 from reviews.clock import review_deadline_explain
 from reviews.models import ReviewAssignment
-from reviews.selectors import pending_work, working_days_left_for
+from reviews.selectors import due_soon_until, overdue, pending_work, working_days_left_for
 
-DAYS_LEFT_SOON = 5  # amber from this many working days left, red from 0
+# Amber from this many working days left (the SLA sweep reminds the experts then), red from 0.
+DAYS_LEFT_SOON = settings.REVIEW_REMIND_WORKING_DAYS_LEFT
 
 # A changelist column: a field or method name, or a callable taking the row.
 Column = str | Callable[[ReviewAssignment], str | bool]
@@ -87,9 +88,9 @@ class AssignmentDeadlineFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         today = timezone.localdate()
         if self.value() == "overdue":
-            return queryset.filter(pending_work(), application__review_deadline__lt=today)
+            return queryset.filter(pending_work(), overdue(today=today, prefix="application__"))
         if self.value() == "soon":
-            last = working_days_add(start=today, days=DAYS_LEFT_SOON).deadline
+            last = due_soon_until(today=today)
             return queryset.filter(pending_work(), application__review_deadline__range=(today, last))
         return queryset
 
@@ -121,7 +122,9 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         under_review = queryset.filter(status=ApplicationStatus.UNDER_REVIEW)
         if self.value() == "overdue":
-            return under_review.filter(Q(review_deadline__lt=timezone.localdate()) | Q(overdue_since__isnull=False))
+            # Past the deadline, or flagged overdue by the SLA sweep.
+            flagged = Q(status=ApplicationStatus.UNDER_REVIEW, overdue_since__isnull=False)
+            return queryset.filter(overdue(today=timezone.localdate()) | flagged)
         if self.value() == "officer":
             return under_review.filter(officer_decision_needed=True)
         return queryset

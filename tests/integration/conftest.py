@@ -104,6 +104,7 @@ class Broker:
 
     def __init__(self, *, app: Celery, url: str, queue: str) -> None:
         self.app, self.url, self.queue = app, url, queue
+        self.delivery_queue = f"{queue}-deliveries"
 
     def waiting(self) -> int:
         """Messages in the queue that no worker has taken yet."""
@@ -162,9 +163,11 @@ def celery_broker(monkeypatch) -> Iterator[Broker]:
     url = app.conf.broker_url
     assert urlsplit(url).scheme in {"redis", "rediss"}, f"the broker is {url!r}, not Redis: is REDIS_URL set?"
     broker = Broker(app=app, url=url, queue=f"osd-test-{uuid.uuid4().hex[:12]}")
-    # test.py runs tasks inline; here they must travel through the broker to the worker.
+    # test.py runs tasks inline; here they must travel through the broker to the worker. Deliveries go to
+    # this test's own deliveries queue, as they go to `deliveries` in production.
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setitem(app.conf, "task_default_queue", broker.queue)
+    monkeypatch.setitem(app.conf, "task_routes", {DELIVERY_TASK: {"queue": broker.delivery_queue}})
     broker.forget()
     yield broker
     broker.forget()
@@ -180,10 +183,14 @@ from config.celery import app
 app.conf.update(
     task_always_eager=False,
     task_default_queue=os.environ["OSD_TEST_QUEUE"],
+    task_routes={
+        "notifications.tasks.notification_deliver_task": {"queue": os.environ["OSD_TEST_QUEUE"] + "-deliveries"}
+    },
     worker_enable_remote_control=False,
 )
 app.worker_main(sys.argv[1:])
 """
+DELIVERY_TASK = "notifications.tasks.notification_deliver_task"
 
 
 class Worker:
@@ -264,7 +271,8 @@ def start_worker(transactional_db, celery_broker, tmp_path) -> Iterator[Callable
         name = f"{celery_broker.queue}-{len(workers) + 1}@{socket.gethostname()}"
         log_path = tmp_path / f"worker-{len(workers) + 1}.log"
         command = [sys.executable, "-c", WORKER_BOOT, "worker", "--pool", pool, "--concurrency", "1"]
-        command += ["--queues", celery_broker.queue, "--hostname", name, "--loglevel", "INFO"]
+        command += ["--queues", f"{celery_broker.queue},{celery_broker.delivery_queue}", "--hostname", name]
+        command += ["--loglevel", "INFO"]
         command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
         with log_path.open("wb") as log:
             process = subprocess.Popen(

@@ -100,9 +100,9 @@ def documents_of(application: Application) -> dict[str, bytes]:
 
 
 def backdate(application: Application) -> None:
-    """Make the application look left in its state for longer than the sweeper waits."""
+    """Make the application's check look queued longer ago than the sweeper waits."""
     long_ago = timezone.now() - dt.timedelta(minutes=settings.STUCK_AFTER_MINUTES + 1)
-    Application.objects.filter(pk=application.pk).update(updated_at=long_ago)
+    Application.objects.filter(pk=application.pk).update(updated_at=long_ago, check_queued_at=long_ago)
 
 
 def sweep() -> str:
@@ -173,7 +173,9 @@ def test_sweeper_recovers_submission_lost_between_submit_and_check(outage, start
     assert sweep().startswith("re-queued 0 checks")  # not stuck yet: just submitted
     backdate(application)
     assert sweep().startswith("re-queued 1 checks")
-    assert sweep().startswith("re-queued 1 checks")  # swept again before any worker came back
+    assert sweep().startswith("re-queued 0 checks")  # just queued again: a backlog is not queued twice
+    backdate(application)
+    assert sweep().startswith("re-queued 1 checks")  # still not checked a while later: queued again
     assert celery_broker.waiting() == 2
 
     worker = start_worker()
