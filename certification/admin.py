@@ -10,7 +10,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.identity import mask_id_number, mask_name
 from accounts.models import User
@@ -118,18 +120,27 @@ class CertificationAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, f"凭证{certification.code}已撤销。")
                 return HttpResponseRedirect(reverse("admin:certification_certification_changelist"))
+        history = format_html_join(
+            mark_safe("<br>"),
+            "{} {}：{}",
+            ((f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}", str(e), e.reason) for e in certification.events.all()),
+        )
         facts: list[tuple[str, object]] = [
             ("核验码", certification.code),
             ("持证人", self.masked_holder(certification)),
             ("病种", certification.disease.name),
             ("状态", certification.get_status_display()),
+            ("变更记录", history or "—"),
         ]
+        revoked = certification.status == CertificationStatus.REVOKED
+        if revoked and request.method == "GET":
+            messages.info(request, "该凭证已撤销，无需再次撤销。")
         return decide_page(
             request,
             admin_obj=self,
             title=f"撤销凭证 {certification.code}",
             facts=facts,
-            choices=[("revoke", "撤销待遇认定")],
+            choices=[] if revoked else [("revoke", "撤销待遇认定")],
             reason_label="撤销理由",
             reason_required=True,
             reason=reason,

@@ -68,10 +68,12 @@ def _mark_review_due(*, horizon: dt.date) -> int:
     marked = 0
     while True:
         with transaction.atomic():
+            # No ORDER BY: the (status, next_review_due) index serves the filter alone, and every batch
+            # leaves the set it reads (ordered by the random pk it would scan every active row).
             ids = list(
                 Certification.objects.select_for_update(of=("self",))
                 .filter(status=CertificationStatus.ACTIVE, next_review_due__lte=horizon)
-                .order_by("pk")
+                .order_by()
                 .values_list("pk", flat=True)[:BATCH]
             )
             if not ids:

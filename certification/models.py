@@ -68,11 +68,16 @@ class CertificationEvent(models.Model):
     certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作账户",
     )
     actor_label = models.CharField("操作者", max_length=50)
-    from_status = models.CharField(max_length=12, choices=CertificationStatus.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=CertificationStatus.choices)
+    from_status = models.CharField("原状态", max_length=12, choices=CertificationStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=12, choices=CertificationStatus.choices)
     reason = models.TextField("说明", blank=True)
 
     class Meta:
@@ -82,7 +87,7 @@ class CertificationEvent(models.Model):
         indexes = [models.Index(fields=["certification", "at"], name="certification_event_at_idx")]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status}"
+        return f"{self.get_from_status_display() or '发证'} → {self.get_to_status_display()}"
 
 
 class RemoteFilingType(models.TextChoices):

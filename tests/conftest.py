@@ -51,3 +51,11 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason=f"'{marker}' tests need {', '.join(missing)}")
         for item in marked:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def official_calendar(db):
+    """The State Council data for 2025 and 2026, as `load_calendar` loads it."""
+    from reviews.calendar import calendar_seed
+
+    return calendar_seed(years=[2025, 2026])

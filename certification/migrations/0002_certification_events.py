@@ -73,10 +73,10 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
                 ('actor_label', models.CharField(max_length=50, verbose_name='操作者')),
-                ('from_status', models.CharField(blank=True, choices=[('active', '有效'), ('review_due', '待年度复核'), ('lapsed', '已失效（未复核）'), ('revoked', '已撤销')], max_length=12)),
-                ('to_status', models.CharField(choices=[('active', '有效'), ('review_due', '待年度复核'), ('lapsed', '已失效（未复核）'), ('revoked', '已撤销')], max_length=12)),
+                ('from_status', models.CharField(blank=True, choices=[('active', '有效'), ('review_due', '待年度复核'), ('lapsed', '已失效（未复核）'), ('revoked', '已撤销')], max_length=12, verbose_name='原状态')),
+                ('to_status', models.CharField(choices=[('active', '有效'), ('review_due', '待年度复核'), ('lapsed', '已失效（未复核）'), ('revoked', '已撤销')], max_length=12, verbose_name='新状态')),
                 ('reason', models.TextField(blank=True, verbose_name='说明')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作账户')),
                 ('certification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='certification.certification')),
             ],
             options={

@@ -74,6 +74,8 @@ CHINESE_BY_CODE = {
     "password_too_similar": "密码与用户名或姓名太相似。",
 }
 PARSE_ERROR_DETAIL = "请求内容格式无效，无法解析（请检查JSON或上传表单的格式）。"
+# The same for an unknown path and for a row the caller may not see: existence is not revealed.
+NOT_FOUND_DETAIL = "未找到该资源，或您无权访问。"
 
 
 def problem(
@@ -116,7 +118,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             detail=exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound("未找到该资源，或您无权访问。")
+        exc = exceptions.NotFound(NOT_FOUND_DETAIL)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
@@ -156,7 +158,7 @@ UTF8 = {"ensure_ascii": False}
 def json_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if not request.path.startswith("/api/"):
         return defaults.page_not_found(request, exception)
-    body = problem(404, type_="not_found", detail="未找到该资源。", path=request.path)
+    body = problem(404, type_="not_found", detail=NOT_FOUND_DETAIL, path=request.path)
     return JsonResponse(body, status=404, json_dumps_params=UTF8)
 
 

@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from tests.factories import HospitalFactory, InsuredPersonFactory, make_id_number
-from tests.reviews.conftest import official_calendar  # noqa: F401  (fixture)
 from tests.samples import jpeg_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db

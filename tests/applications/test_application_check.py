@@ -25,7 +25,6 @@ from tests.applications.check_helpers import (
     registry,
 )
 from tests.factories import make_id_number
-from tests.reviews.conftest import official_calendar  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

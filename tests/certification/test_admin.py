@@ -42,6 +42,13 @@ def test_an_officer_revokes_with_a_reason_and_the_history_says_so(officer_client
     assert certification.events.last().reason == "重复认定"
 
 
+def test_the_revoke_page_shows_the_history_and_a_revoked_certificate_offers_nothing_more(officer_client):
+    certification = CertificationFactory(revoked=True)
+    html = officer_client.get(f"/admin/certification/certification/{certification.pk}/revoke/").content.decode()
+    assert "有效 → 已撤销：测试数据" in html  # each change with its reason
+    assert 'name="decision"' not in html
+
+
 def test_an_expert_cannot_revoke():
     certification = CertificationFactory()
     client = Client()

@@ -9,13 +9,6 @@ from tests.reviews.factories import ExpertFactory
 from tests.reviews.public_helpers import approved, entry_of, experts_for, published
 from tests.reviews.review_helpers import at, category, expert, officer
 
-
-@pytest.fixture
-def official_calendar(db):
-    """The State Council data for 2025 and 2026, as `load_calendar` loads it."""
-    return calendar_seed(years=[2025, 2026])
-
-
 # --- the announcement job (test_announcement_*.py) -------------------------------------------------
 
 
