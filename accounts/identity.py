@@ -16,7 +16,18 @@ from django.utils import timezone
 from stdnum import numdb
 from stdnum.cn import ric
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+ID_NUMBER_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+# Full-width forms (what a Chinese input method types: ０–９, Ｘ, ＋, －, the ideographic space) mean the
+# same characters in ASCII. Every other non-ASCII digit (superscripts, circled numbers, other scripts)
+# is not read as a digit: it fails the format check with the field's message.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def ascii_width(value: str) -> str:
+    return value.translate(_FULL_WIDTH)
+
+
 # A person's name as on the ID card: CJK (incl. the extension planes for rare characters and 〇),
 # or Latin letters for ethnic-minority and foreign names, joined by middle dots or spaces.
 _LETTER = "\u3400-\u9fff\uf900-\ufaff\u3007\U00020000-\U0003134fA-Za-z"
@@ -24,7 +35,10 @@ NAME_PATTERN = rf"^[{_LETTER}](?:[{_LETTER}·• ]{{0,48}}[{_LETTER}])?$"
 
 
 def normalize_id_number(value: str) -> str:
-    return ric.compact(value or "")
+    """Full-width forms read as ASCII, spaces and dashes dropped, an x upper-cased. Other non-ASCII
+    characters are kept as they are (python-stdnum would map some, such as 𝟐, to digits): the format
+    check then refuses them."""
+    return re.sub(r"[\s-]", "", ascii_width(value or "")).upper()
 
 
 def id_number_region_known(number: str) -> bool:
@@ -37,7 +51,7 @@ def validate_id_number(value: str) -> str:
     number = normalize_id_number(value)
     if len(number) != 18:
         raise ValidationError("身份证号码应为18位。", code="id_number_length")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not ID_NUMBER_RE.match(number):
         raise ValidationError("身份证号码格式不正确：前17位应为数字，最后一位为数字或X。", code="id_number_format")
     if number[-1] != ric.calc_check_digit(number):
         raise ValidationError("身份证号码校验位不正确，请核对后重新输入。", code="id_number_checksum")
@@ -61,7 +75,7 @@ def birth_date(number: str) -> dt.date:
 
 
 def validate_mobile(value: str) -> str:
-    number = re.sub(r"[\s-]", "", value or "")
+    number = re.sub(r"[\s-]", "", ascii_width(value or ""))
     if number.startswith("+86"):
         number = number[3:]
     if not MOBILE_RE.match(number):

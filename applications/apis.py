@@ -34,6 +34,7 @@ from applications.serializers import (
 from certification.selectors import certification_get
 from config.api.schema import problems
 from config.auth import authenticated_user
+from config.uploads import single_file
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -164,6 +165,7 @@ class DocumentListCreateApi(APIView):
     def post(self, request: Request, pk: str) -> Response:
         user = authenticated_user(request)
         application = selectors.application_get(user=user, application_id=pk)
+        single_file(request, "file")
         data = DocumentUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -1,11 +1,19 @@
-"""`Idempotency-Key` replay for state-changing requests: the same key from the same user gets the
-first answer again, and the operation runs once."""
+"""`Idempotency-Key` replay for state-changing requests: the same key from the same user gets the first
+answer again, and the operation runs once.
+
+The key is taken in the operation's own transaction, before the operation: a crash or a lost answer
+rolls back both or commits both, so a retry either replays the committed answer or performs the
+operation for the first time; a concurrent request with the same key waits on the key's row until the
+first commits, then replays its answer. An operation that fails (a 4xx) stores nothing: retrying it
+tries again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,9 +22,10 @@ from config.auth import authenticated_user
 from config.domain import Conflict, InvalidInput
 
 MAX_KEY_LENGTH = 100
+IN_PROGRESS = 0  # the status of a key whose operation has not committed (never seen outside its transaction)
 
 
-def idempotent_response(*, request: Request, scope: str, perform: Callable[[], tuple[int, dict]]) -> Response:
+def idempotent_response(*, request: Request, scope: str, perform: Callable[[], tuple[int, dict[str, Any]]]) -> Response:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         status_code, body = perform()
@@ -25,22 +34,18 @@ def idempotent_response(*, request: Request, scope: str, perform: Callable[[], t
         raise InvalidInput(
             "Idempotency-Key 过长（最多100个字符）。", code="idempotency_key_too_long", field="Idempotency-Key"
         )
-
     user = authenticated_user(request)  # every state-changing endpoint requires a signed-in user
-    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-    replayed = stored is not None
-    if stored is None:
-        status_code, body = perform()
-        try:
-            with transaction.atomic():
-                stored = IdempotencyKey.objects.create(
-                    user=user, key=key, scope=scope, response_status=status_code, response_body=body
-                )
-        except IntegrityError:  # a concurrent request with the same key stored its answer first
-            stored = IdempotencyKey.objects.get(user=user, key=key)
-            replayed = True
-    if stored.scope != scope:
-        raise Conflict("该 Idempotency-Key 已用于另一请求。", code="idempotency_key_reused", field="Idempotency-Key")
-    response = Response(stored.response_body, status=stored.response_status)
-    response["Idempotent-Replayed"] = "true" if replayed else "false"
+    with transaction.atomic():
+        record, created = IdempotencyKey.objects.select_for_update().get_or_create(
+            user=user, key=key, defaults={"scope": scope, "response_status": IN_PROGRESS, "response_body": {}}
+        )
+        if record.scope != scope:
+            raise Conflict(
+                "该 Idempotency-Key 已用于另一请求。", code="idempotency_key_reused", field="Idempotency-Key"
+            )
+        if created:
+            record.response_status, record.response_body = perform()
+            record.save(update_fields=["response_status", "response_body"])
+    response = Response(record.response_body, status=record.response_status)
+    response["Idempotent-Replayed"] = "false" if created else "true"
     return response

@@ -171,7 +171,7 @@ def application_submit(*, application: Application, user: User) -> Application:
     Submitting an application that is already `submitted` is a no-op (double click, retried request).
     """
     application = application_lock(application_id=application.pk)
-    if application.status == ApplicationStatus.SUBMITTED:
+    if application.status == ApplicationStatus.SUBMITTED or _repeated_submit(application):
         return application
     if application.status not in EDITABLE_STATUSES:
         raise InvalidState(f"申请当前状态为“{application.get_status_display()}”，不能提交。", code="cannot_submit")
@@ -188,6 +188,17 @@ def application_submit(*, application: Application, user: User) -> Application:
     application.save(update_fields=["status", "submitted_at", "check_queued_at", "check_attempts", "updated_at"])
     transaction.on_commit(lambda: _queue_check(application.pk))
     return application
+
+
+def _repeated_submit(application: Application) -> bool:
+    """A submit right after the previous one with no document changed since (a double click, a retried
+    request whose first attempt was checked meanwhile) is that same submission: it checks nothing again."""
+    last = (
+        application.events.filter(to_status=ApplicationStatus.SUBMITTED).order_by("-at").values_list("at", flat=True)
+    ).first()
+    if last is None or timezone.now() - last > dt.timedelta(seconds=settings.SUBMIT_REPEAT_SECONDS):
+        return False
+    return not application.documents.filter(uploaded_at__gt=last).exists()
 
 
 def _queue_check(application_id: UUID) -> bool:

@@ -28,6 +28,7 @@ from certification.serializers import (
 )
 from config.api.schema import problems
 from config.auth import authenticated_user
+from config.uploads import single_file
 
 
 class CertificateListApi(generics.ListAPIView):
@@ -142,6 +143,7 @@ class RemoteFilingListCreateApi(generics.GenericAPIView):
         summary="异地备案（临时即时办结；长期居住须上传证明，2个工作日内办结）",
     )
     def post(self, request: Request) -> Response:
+        single_file(request, "proof")
         data = RemoteFilingInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -242,3 +242,9 @@ class LimitedUploadHandler(FileUploadHandler):
             partial = getattr(handler, "file", None)
             if partial is not None:
                 partial.close()
+
+
+def single_file(request: HttpRequest, field: str) -> None:
+    """Refuse two files sent in one upload field (the serializer would silently keep one of them)."""
+    if len(request.FILES.getlist(field)) > 1:
+        raise InvalidInput("每次只能上传一个文件，请分别上传。", code="one_file_only", field=field)

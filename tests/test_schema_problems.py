@@ -37,8 +37,9 @@ def test_the_problem_component_has_the_error_format():
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), list(operations()), ids=lambda v: str(v)[:60])
-def test_every_4xx_of_every_operation_is_a_problem(method, path, operation):
-    errors = {code: response for code, response in operation["responses"].items() if code.startswith("4")}
+def test_every_4xx_and_the_503_of_every_operation_is_a_problem(method, path, operation):
+    assert "503" in operation["responses"]
+    errors = {code: r for code, r in operation["responses"].items() if code.startswith("4") or code == "503"}
     for code, response in errors.items():
         assert response["content"]["application/json"]["schema"]["$ref"] == PROBLEM_REF, (method, path, code)
 

@@ -40,7 +40,7 @@ CATALOGUE_CSV_COLUMNS = (
 CATALOGUE_CSV_OPTIONAL = ("reexam_evidence", "notes")
 INSURED_CHUNK_SIZE = 1000
 
-REGION_CODE_RE = re.compile(r"^\d{6}$")
+REGION_CODE_RE = re.compile(r"^[0-9]{6}$")
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是", "t"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "否", "f", ""})
 

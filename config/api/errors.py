@@ -14,7 +14,13 @@ import logging
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -22,6 +28,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.api.unavailable import RETRY_AFTER_SECONDS, database_unavailable
 from config.domain import DomainError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +45,7 @@ TITLES = {
     415: "不支持的数据格式",
     429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误",
+    503: "服务暂时不可用",
 }
 
 
@@ -60,13 +68,20 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, str]]:
         return out
     code = str(getattr(detail, "code", None) or "invalid")
     message = CHINESE_BY_CODE.get(code, str(detail))
-    return [{"field": field or "non_field_errors", "code": code, "message": message}]
+    return [{"field": encodable(field or "non_field_errors"), "code": code, "message": encodable(message)}]
+
+
+def encodable(text: str) -> str:
+    """`text` as it can be sent: a character UTF-8 cannot encode (a lone surrogate) becomes U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
 
 
 # Messages whose Chinese translation is missing or wrong in Django/DRF/simplejwt, by error code.
 CHINESE_BY_CODE = {
     "null_characters_not_allowed": "不能包含空字符。",
     "surrogate_characters_not_allowed": "不能包含无效的字符。",
+    # DRF's own texts echo the input ('"x" is not a valid choice.'): never send input back.
+    "invalid_choice": "不是有效的选项，请从允许的值中选择。",
     "token_not_valid": "登录凭证无效或已过期，请重新登录。",
     "password_too_short": "密码太短，至少需要8个字符。",
     "password_too_common": "密码太常见，请换一个更安全的密码。",
@@ -85,10 +100,12 @@ def problem(
     detail: str,
     errors: list[dict[str, str]] | None = None,
     path: str = "",
+    level: int | None = None,
 ) -> dict[str, Any]:
     """The body of an error answer, with a fresh `instance` id that is logged with the status and type."""
     instance = f"urn:uuid:{uuid.uuid4()}"
-    level = logging.ERROR if status_code >= 500 else logging.INFO
+    if level is None:
+        level = logging.ERROR if status_code >= 500 else logging.INFO
     logger.log(level, "problem %s status=%s type=%s path=%s", instance, status_code, type_, path)
     body: dict[str, Any] = {
         "type": type_,
@@ -107,7 +124,25 @@ def _path(context: dict[str, Any]) -> str:
     return getattr(request, "path", "") if request is not None else ""
 
 
+def too_large_detail(exc: Exception) -> str:
+    if isinstance(exc, TooManyFilesSent):
+        return f"一次请求最多上传{settings.DATA_UPLOAD_MAX_NUMBER_FILES}个文件，请分开上传。"
+    if isinstance(exc, TooManyFieldsSent):
+        return "请求中的字段过多。"
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return f"请求内容超过{limit_mb}MB的大小限制，请精简后重试（文件请用上传接口提交）。"
+
+
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, TOO_LARGE) and not isinstance(exc, DomainError):  # an upload over its limit is a 413
+        # A client's mistake, not the server's: a warning without a traceback.
+        body = problem(
+            400, type_="request_too_large", detail=too_large_detail(exc), path=_path(context), level=logging.WARNING
+        )
+        return Response(body, status=400)
     if isinstance(exc, DomainError):
         return Response(
             problem(exc.status_code, type_=exc.code, detail=exc.message, errors=exc.errors, path=_path(context)),
@@ -163,15 +198,36 @@ def json_404(request: HttpRequest, exception: Exception | None = None) -> HttpRe
 
 
 def json_500(request: HttpRequest) -> HttpResponse:
+    if database_unavailable():
+        return _unavailable(request)
     if not request.path.startswith("/api/"):
         return defaults.server_error(request)
     body = problem(500, type_="server_error", detail="服务器暂时无法处理请求，请稍后再试。", path=request.path)
     return JsonResponse(body, status=500, json_dumps_params=UTF8)
 
 
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: the database is out of reach, nothing the caller did is wrong."""
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        body = problem(503, type_="service_unavailable", detail="服务暂时不可用，请稍后再试。", path=request.path)
+        response = JsonResponse(body, status=503, json_dumps_params=UTF8)
+    else:
+        response = HttpResponse(
+            "<!doctype html><meta charset='utf-8'><title>服务暂时不可用</title><p>服务暂时不可用，请稍后再试。</p>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def json_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if not request.path.startswith("/api/"):
         return defaults.bad_request(request, exception or Exception("bad request"))
+    if isinstance(exception, TOO_LARGE):
+        body = problem(400, type_="request_too_large", detail=too_large_detail(exception), path=request.path)
+        return JsonResponse(body, status=400, json_dumps_params=UTF8)
     body = problem(400, type_="bad_request", detail="请求无效。", path=request.path)
     return JsonResponse(body, status=400, json_dumps_params=UTF8)
 

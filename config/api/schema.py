@@ -5,7 +5,8 @@
 query serializer, 429 when throttled); a view adds the ones only it knows (409 for a state conflict,
 413 for an upload) with `problems(...)` in its `extend_schema`, or for all its methods with a
 `problem_statuses` attribute; `path_always_found = True` says a path parameter never answers 404.
-Every 4xx the schema lists, from either source, refers to `Problem`.
+Every 4xx the schema lists, from either source, refers to `Problem`, and so does the 503 every operation
+may answer while the database is out of reach.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class ProjectAutoSchema(AutoSchema):
         return dict(sorted(responses.items()))
 
     def _implied_error_codes(self) -> set[int]:
-        codes: set[int] = set()
+        codes: set[int] = {503}  # any operation, while the database is out of reach (with Retry-After)
         checks = [type(permission) for permission in self.view.get_permissions()]
         if any(check is not permissions.AllowAny for check in checks):
             codes.add(401)

@@ -186,8 +186,13 @@ FILE_UPLOAD_HANDLERS = [
 
 # --- Cache and Celery: Redis when REDIS_URL is set; otherwise embedded, no external service -----
 REDIS_URL = env("REDIS_URL")
+# A cache that fails open (config/cache.py): with Redis down, pages and rate limits go on uncached.
+REDIS_CACHE = {
+    "BACKEND": "config.cache.FailOpenRedisCache",
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     # Socket timeouts: a Redis that accepts but never answers must not hang a request's publish.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
@@ -300,9 +305,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_mistake": {"()": "config.logging.ClientMistakeAsWarning"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "WARNING"},
+        **{
+            f"django.security.{name}": {"filters": ["client_mistake"]}
+            for name in ("RequestDataTooBig", "TooManyFilesSent", "TooManyFieldsSent")
+        },
+    },
 }
 REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 20)
 REVIEW_PANEL_SIZE = env_int("REVIEW_PANEL_SIZE", 2)
@@ -323,6 +335,9 @@ NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
 # check queued this many times and still not done is failing: the officers are told, it stops there.
 STUCK_AFTER_MINUTES = env_int("STUCK_AFTER_MINUTES", 5)
 CHECK_MAX_ATTEMPTS = env_int("CHECK_MAX_ATTEMPTS", 5)
+# A submit this soon after the previous one, with no document changed since, is the same submission
+# (a double click): it is answered with the application as it is and checks nothing again.
+SUBMIT_REPEAT_SECONDS = env_int("SUBMIT_REPEAT_SECONDS", 10)
 
 # --- Announcement, benefits and certificates (policy settings: cities differ) ---------------------
 ANNOUNCEMENT_WORKING_DAYS = env_int("ANNOUNCEMENT_WORKING_DAYS", 5)

@@ -8,7 +8,7 @@ os.environ.setdefault("DEMO_MODE", "true")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="osd-test-"))
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, env, env_bool
+from .base import REDIS_CACHE, REST_FRAMEWORK, env, env_bool
 
 SECRET_KEY = "test-only-secret-that-is-long-enough-for-hs256"  # noqa: S105
 DEBUG = False
@@ -17,7 +17,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if _redis_url := env("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+    CACHES = {"default": {**REDIS_CACHE, "LOCATION": _redis_url}}
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {

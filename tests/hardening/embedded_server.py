@@ -1,0 +1,72 @@
+"""The embedded default as `make run` serves it: gunicorn (2 workers × 4 threads) on a SQLite file, the
+filesystem broker and file cache under a VAR_DIR of its own, for tests that need the real thing."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def embedded_server(var_dir: Path) -> Iterator[str]:
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", VAR_DIR=str(var_dir), DJANGO_DEBUG="false")
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "bootstrap"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = free_port()
+    log = (var_dir / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [str(GUNICORN), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60  # the workers import Django first: slow on a busy machine
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/diseases/", timeout=10)
+                break
+            except OSError:  # refused, reset or timed out while the workers start
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError((var_dir / "gunicorn.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def call(base: str, method: str, path: str, body: object = None, token: str = "") -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
