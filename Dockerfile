@@ -19,7 +19,8 @@ COPY . .
 
 # Static files are baked into the image (served by WhiteNoise), so web needs no volume.
 # The secret and the address only satisfy production.py's checks while collecting; never used at run time.
-RUN DJANGO_SECRET_KEY=build-only-not-a-secret PUBLIC_BASE_URL=https://build.invalid \
+RUN DJANGO_SECRET_KEY=build-only-never-used-at-run-time-collectstatic-needs-a-long-key-0123456789 \
+    PUBLIC_BASE_URL=https://build.invalid \
     python manage.py collectstatic --noinput --verbosity 0
 
 # Code and static files stay root-owned and read-only for the process user.

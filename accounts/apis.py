@@ -1,7 +1,10 @@
 """Accounts: registration, bearer tokens, the caller's own account."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +13,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from accounts.serializers import RegisterInput, UserOutput
 from accounts.services import user_register
 from config.auth import authenticated_user
+from config.domain import LoginLocked
+from config.lockout import LOCKED_TYPE, locked_message
 
 
 class RegisterApi(APIView):
@@ -33,7 +38,16 @@ class MeApi(APIView):
 
 class TokenApi(TokenObtainPairView):
     throttle_scope = "token"
-    problem_statuses = (401,)  # a wrong username or password
+    problem_statuses = (401,)  # a wrong username or password; 429 also when the login is locked
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes refused this username from this address (too many wrong passwords): say so.
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLocked(locked_message(), code=LOCKED_TYPE) from None
+            raise
 
 
 class TokenRefreshApi(TokenRefreshView):

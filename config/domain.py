@@ -51,6 +51,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class LoginLocked(DomainError):
+    """Too many wrong passwords for this username from this address (django-axes)."""
+
+    status_code = 429
+    code = "login_locked"
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -44,6 +44,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# The key local.py falls back to: known to everyone who reads this code, so allowed in demo mode only.
+DEVELOPMENT_SECRET_KEY = "local-insecure-only-for-development-3f9a1c"  # noqa: S105
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN: works on a closed network
     "django_celery_beat",
+    "axes",
     # The lifecycle, top to bottom (each imports only those below it; see pyproject.toml, import-linter).
     "applications",
     "reviews",
@@ -82,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +124,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# Login lockout (config/lockout.py): django-axes checks every authentication first.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# A refused `next=` after the admin login lands on the admin, not on a page that does not exist.
+LOGIN_REDIRECT_URL = "admin:index"
+LOGIN_URL = "admin:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -241,6 +260,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
 # --- API -----------------------------------------------------------------------------------------
+# Trusted proxies in front: the client's address for throttles, the login lockout and the access logs.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -265,7 +286,7 @@ REST_FRAMEWORK = {
         # Public objections to an announcement entry, per client IP (API and the /gongshi/ form share it).
         "objection": env("THROTTLE_OBJECTION", "10/hour"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SIMPLE_JWT = {

@@ -5,10 +5,14 @@ import os
 # Debug stays off unless asked for (DJANGO_DEBUG=true): even the demo never shows a stack trace.
 os.environ.setdefault("DEMO_MODE", "true")
 
-from .base import *  # noqa: F403
-from .base import env
+from django.core.exceptions import ImproperlyConfigured
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "local-insecure-only-for-development-3f9a1c")
+from .base import *  # noqa: F403
+from .base import DEMO_MODE, DEVELOPMENT_SECRET_KEY, env
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEMO_MODE:
+    raise ImproperlyConfigured("the development secret key is for demo mode only: set DJANGO_SECRET_KEY")
 
 # The embedded defaults keep everything under var/: make sure it exists before the first migrate.
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -3,10 +3,19 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, SECRET_KEY, env, env_bool, env_int
+from .base import DEBUG, DEVELOPMENT_SECRET_KEY, SECRET_KEY, env, env_bool, env_int
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+# What `manage.py check --deploy` asks of a key (50+ characters, 5+ different ones), and never the
+# development key or Django's own generated-insecure prefix: tokens and sessions are signed with it.
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or "insecure" in SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak for production: use 50 or more random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key: set a secret of production's own")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production")
 # The QR code on every certificate encodes this address: a default would print 127.0.0.1 on paper.
