@@ -7,6 +7,7 @@ tests that were silently skipped.
 """
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -59,3 +60,14 @@ def official_calendar(db):
     from reviews.calendar import calendar_seed
 
     return calendar_seed(years=[2025, 2026])
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: a public page cached by one test (or a rate-limit count)
+    must not answer in the next."""
+    from django.core.cache import caches
+
+    yield
+    for cache in caches.all(initialized_only=True):
+        cache.clear()

@@ -32,10 +32,13 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium() -> Iterator[object]:
     # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make
-    # meanwhile (building data, checking the access log) are still plain synchronous code.
+    # meanwhile (building data, checking the access log) are still plain synchronous code. With that
+    # loop running, Django keeps this thread's database connections per async context rather than per
+    # thread, so the loop lives for one test only: a session-long one would hide the connection that
+    # holds the serialized database from the next transactional test, which would then start empty.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
