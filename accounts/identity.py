@@ -32,6 +32,20 @@ def ascii_width(value: str) -> str:
 # or Latin letters for ethnic-minority and foreign names, joined by middle dots or spaces.
 _LETTER = "\u3400-\u9fff\uf900-\ufaff\u3007\U00020000-\U0003134fA-Za-z"
 NAME_PATTERN = rf"^[{_LETTER}](?:[{_LETTER}·• ]{{0,48}}[{_LETTER}])?$"
+NAME_MAX_LENGTH = 50
+# The same rule for the OpenAPI schema, where a pattern must be ECMA-262 (5.1, no `u` flag) and also
+# read by Python: there is no escape for a character beyond U+FFFF that both understand, so the schema
+# states the rule as what a name may not contain (ASCII other than letters, and the BMP blocks outside
+# the CJK ones), leaving characters beyond the BMP, and in JavaScript their UTF-16 halves, allowed.
+# It accepts every name NAME_PATTERN accepts; the server refuses the rest with the field's message.
+_NOT_LETTER = (
+    "\\u0000-\\u0040\\u005b-\\u0060\\u007b-\\u3006\\u3008-\\u33ff\\ua000-\\ud7ff\\ue000-\\uf8ff\\ufb00-\\uffff"
+)
+_NOT_JOINED = (
+    "\\u0000-\\u001f\\u0021-\\u0040\\u005b-\\u0060\\u007b-\\u00b6\\u00b8-\\u2021\\u2023-\\u3006"
+    "\\u3008-\\u33ff\\ua000-\\ud7ff\\ue000-\\uf8ff\\ufb00-\\uffff"
+)
+NAME_SCHEMA_PATTERN = f"^[^{_NOT_LETTER}](?:[^{_NOT_JOINED}]*[^{_NOT_LETTER}])?$"
 
 
 def normalize_id_number(value: str) -> str:

@@ -5,9 +5,18 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.identity import NAME_PATTERN, mask_id_number, mask_phone, validate_id_number, validate_mobile
+from accounts.identity import (
+    NAME_MAX_LENGTH,
+    NAME_PATTERN,
+    NAME_SCHEMA_PATTERN,
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_mobile,
+)
 from accounts.models import User
 
 
@@ -39,13 +48,31 @@ class MobileField(serializers.CharField):
         return _wrap(validate_mobile)(super().to_internal_value(data))
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": NAME_MAX_LENGTH,
+        "pattern": NAME_SCHEMA_PATTERN,
+        "description": "与身份证一致的姓名：汉字（含生僻字）、〇或拉丁字母，可用间隔号或空格连接",
+    }
+)
+class NameField(serializers.RegexField):
+    """A person's name as on the ID card (NAME_PATTERN), with `message` when it is not one."""
+
+    def __init__(self, *, message: str = "请输入与身份证一致的姓名。", **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", NAME_MAX_LENGTH)
+        kwargs.setdefault("error_messages", {"invalid": message, "max_length": message})
+        super().__init__(NAME_PATTERN, **kwargs)
+
+
 class RegisterInput(serializers.Serializer):
     username = serializers.RegexField(
         r"^[A-Za-z0-9_.@+-]{3,150}$",
         error_messages={"invalid": "用户名为3至150位字母、数字或 _ . @ + - 符号。"},
     )
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    name = serializers.RegexField(NAME_PATTERN, error_messages={"invalid": "请输入与身份证一致的姓名。"})
+    name = NameField()
     id_number = IdNumberField()
     phone = MobileField()
 

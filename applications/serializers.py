@@ -8,8 +8,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.identity import NAME_PATTERN, mask_id_number, mask_phone
-from accounts.serializers import IdNumberField, MobileField
+from accounts.identity import mask_id_number, mask_phone
+from accounts.serializers import IdNumberField, MobileField, NameField
 from applications.models import (
     Application,
     ApplicationKind,
@@ -55,7 +55,7 @@ NEW_KIND_CHOICES = [
 
 
 class AgentInput(serializers.Serializer):
-    name = serializers.RegexField(NAME_PATTERN, error_messages={"invalid": "请输入代办人与身份证一致的姓名。"})
+    name = NameField(message="请输入代办人与身份证一致的姓名。")
     id_number = IdNumberField()
     phone = MobileField()
 

@@ -45,11 +45,13 @@ def annual_reviews(*, on: dt.date) -> str:
         # are planned for a handful of review_due rows and sort all of them again on every batch.
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Certification._meta.db_table}")
-    reminded = notifications_send_bulk(
+    reminders = notifications_send_bulk(
         kind=NotificationKind.ANNUAL_REVIEW_REMINDER, messages=_reminders(on=on, horizon=horizon)
     )
     lapsed = _lapse(on=on)
-    return f"{marked} marked review_due, {reminded} reminders sent, {lapsed} lapsed"
+    # Only what this run did: reminders a concurrent run recorded first are that run's to report.
+    reminded = f"{reminders.recorded} reminders recorded ({reminders.queued} queued)"
+    return f"{marked} marked review_due, {reminded}, {lapsed} lapsed"
 
 
 def _bulk_events(ids: Sequence[UUID], *, source: str, target: str, reason: str) -> None:

@@ -16,7 +16,6 @@ timestamp or random document id, so the bytes can be compared in tests and cache
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 
@@ -35,7 +34,7 @@ from reportlab.pdfgen import canvas
 
 from accounts.identity import mask_id_number
 from certification.models import Certification
-from certification.rules import certification_is_valid
+from certification.rules import certification_is_valid, chinese_date
 
 TITLE = "门诊慢特病待遇认定电子凭证"
 ISSUER = "酒泉市医疗保障局"
@@ -71,10 +70,6 @@ def percent(ratio: Decimal) -> str:
 
 def yuan(amount: int) -> str:
     return f"{amount:,} 元"
-
-
-def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _latin(char: str) -> bool:

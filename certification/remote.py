@@ -17,7 +17,8 @@ from django.utils import timezone
 from accounts.models import User
 from applications.access import private_file_open
 from certification.models import RemoteFiling, RemoteFilingStatus, RemoteFilingType
-from certification.selectors import certification_holds_any_live
+from certification.rules import chinese_date
+from certification.selectors import certification_holds_any_live, remote_filing_overlapping
 from config.domain import DomainError, InvalidInput, InvalidState
 from config.uploads import upload_check
 from notifications.models import NotificationKind
@@ -62,6 +63,17 @@ def remote_filing_create(
         )
     if errors:
         raise InvalidInput(errors[0]["message"], errors=errors)
+    # One filing at a time per person: the lock makes two simultaneous requests (a double tap) take
+    # turns, so the second sees the first.
+    User.objects.select_for_update().filter(pk=holder.pk).first()
+    existing = remote_filing_overlapping(holder=holder, start_date=start_date, end_date=end_date)
+    if existing is not None:
+        until = f"至{chinese_date(existing.end_date)}" if existing.end_date else "起长期有效"
+        raise InvalidState(
+            f"您在该期间已有{existing.get_type_display()}备案（{existing.place}，"
+            f"{chinese_date(existing.start_date)}{until}，{existing.get_status_display()}），不能重复备案。",
+            code="filing_overlaps",
+        )
 
     filing = RemoteFiling(holder=holder, type=type, place=place.strip(), start_date=start_date, end_date=end_date)
     if type == RemoteFilingType.TEMPORARY:

@@ -112,3 +112,8 @@ def days_left_text(*, on: dt.date, due: dt.date) -> str:
     if days > 0:
         return f"{days}天后"
     return "今天" if days == 0 else f"已逾期{-days}天"
+
+
+def chinese_date(day: dt.date) -> str:
+    """2026年1月5日: a date as the applicant reads it (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
@@ -12,6 +14,7 @@ from certification.models import (
     Certification,
     CertificationEvent,
     RemoteFiling,
+    RemoteFilingStatus,
 )
 from certification.rules import verification_code_normalize
 
@@ -50,3 +53,14 @@ def certification_by_code(*, raw_code: str) -> Certification | None:
 
 def remote_filing_list(*, user: User) -> QuerySet[RemoteFiling]:
     return RemoteFiling.objects.filter(holder=user).order_by("-created_at")
+
+
+def remote_filing_overlapping(*, holder: User, start_date: dt.date, end_date: dt.date | None) -> RemoteFiling | None:
+    """The holder's granted or pending filing whose period meets [start_date, end_date] (no end date:
+    open-ended), if any. A person is filed for one place at a time."""
+    overlapping = RemoteFiling.objects.filter(
+        holder=holder, status__in=[RemoteFilingStatus.PENDING, RemoteFilingStatus.GRANTED]
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=start_date))
+    if end_date is not None:
+        overlapping = overlapping.filter(start_date__lte=end_date)
+    return overlapping.order_by("start_date").first()

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -86,23 +86,35 @@ class BulkMessage:
     application_id: UUID | None = None
 
 
-def notifications_send_bulk(*, kind: NotificationKind, messages: Iterable[BulkMessage]) -> int:
+@dataclass
+class BulkOutcome:
+    """What `notifications_send_bulk` did: rows this call inserted, and of those the deliveries that
+    reached the broker (counted as each batch commits; the rest wait for `retry_stuck`)."""
+
+    recorded: int = 0
+    queued: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.recorded} recorded ({self.queued} queued for delivery)"
+
+
+def notifications_send_bulk(*, kind: NotificationKind, messages: Iterable[BulkMessage]) -> BulkOutcome:
     """Record many messages of one kind with one insert per batch (the daily jobs' reminders and
-    notices); those already recorded are skipped. Deliveries are queued after the commit.
-    Returns how many were new."""
-    new = 0
+    notices); those already recorded, by an earlier run or by one running at the same time, are
+    skipped and not counted. Deliveries are queued after the commit."""
+    outcome = BulkOutcome()
     batch: list[BulkMessage] = []
     for message in messages:
         batch.append(message)
         if len(batch) >= BULK_BATCH:
-            new += _send_batch(kind=kind, batch=batch)
+            _send_batch(kind=kind, batch=batch, outcome=outcome)
             batch = []
     if batch:
-        new += _send_batch(kind=kind, batch=batch)
-    return new
+        _send_batch(kind=kind, batch=batch, outcome=outcome)
+    return outcome
 
 
-def _send_batch(*, kind: NotificationKind, batch: list[BulkMessage]) -> int:
+def _send_batch(*, kind: NotificationKind, batch: list[BulkMessage], outcome: BulkOutcome) -> None:
     existing = set(
         # Filtered on the user as well: on dedupe_key alone the look-up reads the whole table, while
         # (user, dedupe_key) is the unique index.
@@ -129,20 +141,46 @@ def _send_batch(*, kind: NotificationKind, batch: list[BulkMessage]) -> int:
             )
         )
     if not rows:
-        return 0
+        return
     with transaction.atomic():
-        # The unique (user, dedupe_key) makes a concurrent run insert nothing twice.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BULK_BATCH)
-        # ignore_conflicts returns no ids (PostgreSQL included): look them up, by user for the index.
-        ids = list(
-            Notification.objects.filter(
-                user_id__in={n.user_id for n in rows}, dedupe_key__in=[n.dedupe_key for n in rows]
-            )
-            .order_by()
-            .values_list("pk", flat=True)
-        )
-        transaction.on_commit(partial(deliveries_queue, ids))
-    return len(rows)
+        ids = _insert_new(rows)
+        outcome.recorded += len(ids)
+
+        def queue() -> None:
+            outcome.queued += deliveries_queue(ids)
+
+        transaction.on_commit(queue)
+
+
+def _insert_new(rows: list[Notification]) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL; SQLite 3.35+): the ids of the rows this
+    statement inserted, and none of those a concurrent run inserted first (the unique (user, dedupe_key)
+    skips them). The ORM's `bulk_create(ignore_conflicts=True)` returns no ids."""
+    meta = Notification._meta
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+
+    def quote(name: str | None) -> str:
+        assert name is not None  # concrete fields have columns
+        return connection.ops.quote_name(name)
+
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only the model's own table and column names go into the text; every value is a parameter.
+    columns = ", ".join(quote(field.column) for field in fields)
+    # As many rows per statement as the backend takes parameters (SQLite: 32,766 in all).
+    per_statement = connection.ops.bulk_batch_size(fields, rows)
+    inserted: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = [
+                field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in chunk for field in fields
+            ]
+            placeholders = ", ".join([one_row] * len(chunk))
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {placeholders}"  # noqa: S608
+            sql += f" ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+            cursor.execute(sql, values)
+            inserted += [row[0] for row in cursor.fetchall()]
+    return inserted
 
 
 def deliveries_queue(ids: Iterable[int]) -> int:

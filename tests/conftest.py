@@ -24,6 +24,7 @@ REQUIRED_SCHEMES: dict[str, tuple[str, ...]] = {
 # marker -> executables that must be installed for tests carrying that marker to run
 PROGRAM_MARKERS: dict[str, tuple[str, ...]] = {
     "browser": ("/usr/bin/chromium",),  # Debian's package; .ci/run installs it
+    "node": ("/usr/bin/node",),  # Debian's nodejs; .ci/run installs it
 }
 
 
@@ -40,6 +41,7 @@ def _missing(marker: str) -> list[str]:
 
 
 def pytest_collection_modifyitems(config, items):
+    _refuse_transactional_tests_without_serialized_rollback(items)
     for marker in [*SERVICE_MARKERS, *PROGRAM_MARKERS]:
         marked = [item for item in items if item.get_closest_marker(marker)]
         missing = _missing(marker) if marked else []
@@ -52,6 +54,26 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason=f"'{marker}' tests need {', '.join(missing)}")
         for item in marked:
             item.add_marker(skip)
+
+
+def _refuse_transactional_tests_without_serialized_rollback(items) -> None:  # type: ignore[no-untyped-def]
+    """A transactional test ends with a flush. Without serialized rollback, the flush re-creates content
+    types and permissions under new ids, and the next serialized test in that process fails to restore
+    the migrations' rows (a unique-constraint error that depends on how xdist shares out the tests).
+    So every transactional test restores the database: one rule, checked here."""
+    wrong = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+            "transactional_db",
+            "live_server",
+        } & set(getattr(item, "fixturenames", ()))
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            wrong.append(item.nodeid)
+    if wrong:
+        raise pytest.UsageError(
+            "transactional tests must be django_db(transaction=True, serialized_rollback=True): " + ", ".join(wrong)
+        )
 
 
 @pytest.fixture
@@ -70,4 +92,19 @@ def _empty_cache() -> Iterator[None]:
 
     yield
     for cache in caches.all(initialized_only=True):
+        _clear(cache)
+
+
+def _clear(cache) -> None:  # type: ignore[no-untyped-def]
+    """Empty one cache. A Redis cache's `clear()` is FLUSHDB, which would also empty the queues, the
+    exchange bindings and the rate-limit counts of the other pytest-xdist workers sharing the database:
+    there only this worker's keys (its KEY_PREFIX) are deleted."""
+    from django.core.cache.backends.redis import RedisCache
+
+    if not isinstance(cache, RedisCache):
         cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)

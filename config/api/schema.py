@@ -1,10 +1,10 @@
 """The error format in the OpenAPI schema: one `Problem` component, referenced by every 4xx answer.
 
 `ProjectAutoSchema` adds to each operation the error statuses its shape implies (401 behind a login,
-403 behind a role, 404 with a path parameter or a page number, 400 and 415 with a request body or
-query serializer, 429 when throttled); a view adds the ones only it knows (409 for a state conflict,
-413 for an upload) with `problems(...)` in its `extend_schema`, or for all its methods with a
-`problem_statuses` attribute; `path_always_found = True` says a path parameter never answers 404.
+403 behind a role, 404 with a path parameter, 400 and 404 with a page number, 400 and 415 with a
+request body or query serializer, 429 when throttled); a view adds the ones only it knows (409 for a
+state conflict, 413 for an upload) with `problems(...)` in its `extend_schema`, or for all its methods
+with a `problem_statuses` attribute; `path_always_found = True` says a path parameter never answers 404.
 Every 4xx the schema lists, from either source, refers to `Problem`, and so does the 503 every operation
 may answer while the database is out of reach.
 """
@@ -78,7 +78,7 @@ class ProjectAutoSchema(AutoSchema):
         if "{" in self.path and not getattr(self.view, "path_always_found", False):
             codes.add(404)
         if self.method == "GET" and getattr(self.view, "pagination_class", None) and hasattr(self.view, "paginator"):
-            codes.add(404)  # a page number beyond the last page
+            codes |= {400, 404}  # a page number below 1; a page number beyond the last page
         codes |= set(getattr(self.view, "problem_statuses", ()))
         if self.method in BODY_METHODS and self.get_request_serializer() is not None:
             codes |= {400, 415}

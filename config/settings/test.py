@@ -17,7 +17,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if _redis_url := env("REDIS_URL"):
-    CACHES = {"default": {**REDIS_CACHE, "LOCATION": _redis_url}}
+    # pytest-xdist's workers share the Redis database (and with it the broker's queues and bindings):
+    # each keeps its cache keys under its own prefix, and tests empty only their own (tests/conftest.py).
+    CACHES = {
+        "default": {**REDIS_CACHE, "LOCATION": _redis_url, "KEY_PREFIX": f"test-{env('PYTEST_XDIST_WORKER', 'main')}"}
+    }
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {

@@ -165,3 +165,26 @@ def reminder_stages(certification: Certification) -> list[str]:
 
 def sms_to(user: User) -> list[str]:
     return [text for phone, text in LocMemSmsBackend.outbox if phone == user.phone]
+
+
+# --- remote filings --------------------------------------------------------------------------------
+
+REMOTE_FILED_ON = dt.date(2026, 12, 3)  # a Thursday
+
+
+def proof_png(name: str = "居住证.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+
+
+def remote_file(client: APIClient, *, on: dt.date = REMOTE_FILED_ON, **fields: object):  # type: ignore[no-untyped-def]
+    """POST a remote filing (temporary to 兰州市城关区 from `on`, unless the fields say otherwise)."""
+    data = {"type": "temporary", "place": "兰州市城关区", "start_date": on.isoformat(), **fields}
+    with at(on):
+        return client.post(f"{API}/remote-filings/", data, format="multipart")
+
+
+def remote_long_term(client: APIClient, *, on: dt.date = REMOTE_FILED_ON, **fields: object) -> dict:
+    """A long-term filing with a proof of residence, accepted (201)."""
+    response = remote_file(client, on=on, type="long_term", proof=proof_png(), **fields)
+    assert response.status_code == 201, response.content
+    return response.json()

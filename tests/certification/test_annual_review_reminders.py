@@ -10,6 +10,7 @@ from django.core.management import CommandError
 
 from applications.models import ApplicationStatus
 from applications.services import annual_review_open
+from certification.jobs import annual_reviews
 from certification.models import CertificationStatus
 from notifications.channels import LocMemSmsBackend
 from notifications.models import DeliveryStatus, Notification
@@ -182,3 +183,15 @@ def test_a_dead_certification_gets_no_reminder(person, status):
     assert certification.status == status
     assert reminder_stages(certification) == []
     assert sms_to(person) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_report_counts_the_reminders_this_run_recorded_and_queued(certification, person):
+    # Committed for real (no test transaction): the deliveries are queued as each batch commits.
+    with at(dt.date(2026, 12, 1), hour=7):
+        first = annual_reviews(on=dt.date(2026, 12, 1))
+        replay = annual_reviews(on=dt.date(2026, 12, 1))
+
+    assert first == "1 marked review_due, 1 reminders recorded (1 queued), 0 lapsed"
+    assert replay == "0 marked review_due, 0 reminders recorded (0 queued), 0 lapsed"
+    assert len(sms_to(person)) == 1

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 from pypdf import PdfReader
@@ -47,13 +46,6 @@ def issue_certificate(holder, *, disease=None, on: dt.date = ISSUED_ON, **change
         Certification.objects.filter(pk=certification.pk).update(**changes)
         certification.refresh_from_db()
     return certification
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_holder():

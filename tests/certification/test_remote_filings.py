@@ -14,13 +14,25 @@ from config.domain import InvalidInput, InvalidState
 from notifications.models import Notification
 from reviews.calendar import calendar_seed
 from reviews.jobs import sla_sweep
-from tests.certification.helpers import API, at, certified, client_for, error, holder, notifications
+from tests.certification.helpers import (
+    API,
+    REMOTE_FILED_ON,
+    at,
+    certified,
+    client_for,
+    error,
+    holder,
+    notifications,
+    proof_png,
+    remote_file,
+    remote_long_term,
+)
 from tests.reviews.review_helpers import officer
-from tests.samples import pdf_bytes, png_bytes
+from tests.samples import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-FILED_ON = dt.date(2026, 12, 3)  # Thursday
+FILED_ON = REMOTE_FILED_ON  # Thursday
 DECIDE_BY = dt.date(2026, 12, 7)  # Friday 12-04, then Monday 12-07
 
 
@@ -30,14 +42,7 @@ def _calendar(db):
 
 
 @pytest.fixture
-def person():
-    user = holder(username="holder", name="张三丰")
-    certified(user)
-    return user
-
-
-@pytest.fixture
-def client(person):
+def client(person, certification):  # the holder and their live certification: conftest.py
     return client_for(person)
 
 
@@ -46,27 +51,11 @@ def officers():
     return [officer(username="officer-1"), officer(username="officer-2")]
 
 
-def png_proof(name: str = "居住证.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
-
-
-def file(client, *, on: dt.date = FILED_ON, **fields):
-    data = {"type": "temporary", "place": "兰州市城关区", "start_date": on.isoformat(), **fields}
-    with at(on):
-        return client.post(f"{API}/remote-filings/", data, format="multipart")
-
-
-def long_term(client, *, on: dt.date = FILED_ON, **fields) -> dict:
-    response = file(client, on=on, type="long_term", proof=png_proof(), **fields)
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
 # --- filing ----------------------------------------------------------------------------------------
 
 
 def test_a_temporary_filing_is_granted_at_once(client):
-    response = file(client, end_date="2027-01-31")
+    response = remote_file(client, end_date="2027-01-31")
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -78,13 +67,13 @@ def test_a_temporary_filing_is_granted_at_once(client):
 
 
 def test_a_temporary_filing_does_not_wait_for_an_officer(client, officers):
-    file(client)
+    remote_file(client)
 
     assert not Notification.objects.filter(kind="remote_filing").exists()
 
 
 def test_a_long_term_filing_without_proof_is_refused_naming_proof(client):
-    response = file(client, type="long_term")
+    response = remote_file(client, type="long_term")
 
     assert response.status_code == 400
     assert error(response)["field"] == "proof"
@@ -92,7 +81,7 @@ def test_a_long_term_filing_without_proof_is_refused_naming_proof(client):
 
 
 def test_a_long_term_filing_with_proof_waits_for_an_officer(client):
-    body = long_term(client)
+    body = remote_long_term(client)
 
     assert body["status"] == "pending"
     assert body["decided_at"] is None
@@ -112,7 +101,7 @@ def test_a_long_term_filing_with_proof_waits_for_an_officer(client):
     ],
 )
 def test_a_long_term_filing_is_decided_within_two_working_days(client, filed_on, decide_by):
-    body = long_term(client, on=filed_on)
+    body = remote_long_term(client, on=filed_on)
 
     assert body["decide_by"] == decide_by.isoformat()
 
@@ -120,14 +109,14 @@ def test_a_long_term_filing_is_decided_within_two_working_days(client, filed_on,
 def test_a_pdf_proof_is_accepted(client):
     proof = SimpleUploadedFile("户口簿.pdf", pdf_bytes(), content_type="application/pdf")
 
-    response = file(client, type="long_term", proof=proof)
+    response = remote_file(client, type="long_term", proof=proof)
 
     assert response.status_code == 201, response.content
     assert RemoteFiling.objects.get().proof_content_type == "application/pdf"
 
 
 def test_a_long_term_filing_tells_the_officers_once_each(client, officers):
-    long_term(client)
+    remote_long_term(client)
 
     for user in officers:
         assert len(notifications(user, "remote_filing")) == 1
@@ -136,7 +125,7 @@ def test_a_long_term_filing_tells_the_officers_once_each(client, officers):
 def test_a_proof_that_is_not_an_image_or_pdf_is_refused(client):
     html = SimpleUploadedFile("居住证.png", b"<html><body>proof</body></html>", content_type="image/png")
 
-    response = file(client, type="long_term", proof=html)
+    response = remote_file(client, type="long_term", proof=html)
 
     assert response.status_code == 400
     assert error(response)["code"] == "file_type_not_allowed"
@@ -146,13 +135,13 @@ def test_a_proof_that_is_not_an_image_or_pdf_is_refused(client):
 def test_a_bad_proof_file_error_names_the_proof_field(client):
     html = SimpleUploadedFile("居住证.png", b"<html><body>proof</body></html>", content_type="image/png")
 
-    response = file(client, type="long_term", proof=html)
+    response = remote_file(client, type="long_term", proof=html)
 
     assert error(response)["field"] == "proof"
 
 
 def test_an_end_date_before_the_start_is_refused(client):
-    response = file(client, end_date="2026-11-30")
+    response = remote_file(client, end_date="2026-11-30")
 
     assert response.status_code == 400
     assert error(response)["field"] == "end_date"
@@ -161,7 +150,7 @@ def test_an_end_date_before_the_start_is_refused(client):
 def test_without_a_certification_no_filing_is_possible():
     user = holder(username="uncertified")
 
-    response = file(client_for(user))
+    response = remote_file(client_for(user))
 
     assert response.status_code == 409
     assert response.json()["type"] == "no_live_certification"
@@ -172,17 +161,17 @@ def test_a_dead_certification_allows_no_filing(status):
     user = holder(username="formerly-certified")
     certified(user, status=status)
 
-    response = file(client_for(user), type="long_term", proof=png_proof())
+    response = remote_file(client_for(user), type="long_term", proof=proof_png())
 
     assert response.status_code == 409
     assert response.json()["type"] == "no_live_certification"
 
 
 def test_a_holder_lists_only_their_own_filings(client, person):
-    mine = file(client).json()
+    mine = remote_file(client).json()
     other = holder(username="other-holder")
     certified(other)
-    file(client_for(other), place="西安市")
+    remote_file(client_for(other), place="西安市")
 
     with at(FILED_ON):
         response = client.get(f"{API}/remote-filings/")
@@ -196,7 +185,7 @@ def test_a_holder_lists_only_their_own_filings(client, person):
 
 @pytest.fixture
 def pending(client) -> RemoteFiling:
-    return RemoteFiling.objects.get(pk=long_term(client)["id"])
+    return RemoteFiling.objects.get(pk=remote_long_term(client)["id"])
 
 
 def test_an_officer_grants_a_long_term_filing(pending, person, officers):
@@ -305,6 +294,6 @@ def test_implausible_filing_dates_are_refused(client, start, end, field):
         fields["start_date"] = start
     if end:
         fields["end_date"] = end
-    response = file(client, **fields)
+    response = remote_file(client, **fields)
     assert response.status_code == 400
     assert field in {error["field"] for error in response.json()["errors"]}

@@ -3,18 +3,18 @@ transaction, so a crash leaves neither or both, a retry gets the first answer, a
 with one key run the operation once. A burst of submits without a key checks and notifies once."""
 
 import datetime as dt
-import threading
 from unittest import mock
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError
 from django.test import TestCase
 from django.utils import timezone
 
 from applications.models import ApplicationEvent, ApplicationStatus, IdempotencyKey
 from notifications.models import Notification
 from tests.api import bearer_client
+from tests.concurrency import at_once, postgres_only
 from tests.reviews.review_helpers import add_document, complete_application
 
 ON = dt.date(2026, 12, 2)
@@ -89,32 +89,12 @@ def test_a_resubmit_after_a_new_document_or_a_while_later_is_checked_again():
 
 # --- at the same time (PostgreSQL: row locks) ------------------------------------------------------
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
-
-
-def at_once(count: int, call) -> list:  # type: ignore[no-untyped-def]
-    barrier, answers = threading.Barrier(count), [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            answers[index] = call()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
-
 
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_requests_with_one_key_run_the_submit_once_and_all_get_its_answer():
     application = draft_that_fails_its_check()
-    answers = at_once(5, lambda: submit(bearer_client(application.applicant), application, key="same"))
+    answers = at_once(*[lambda: submit(bearer_client(application.applicant), application, key="same")] * 5)
     assert [a.status_code for a in answers] == [202] * 5
     assert all(a.json() == answers[0].json() for a in answers)
     assert sorted(a["Idempotent-Replayed"] for a in answers) == ["false"] + ["true"] * 4
@@ -125,7 +105,7 @@ def test_concurrent_requests_with_one_key_run_the_submit_once_and_all_get_its_an
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_burst_of_submits_without_a_key_checks_once_and_notifies_once():
     application = draft_that_fails_its_check()
-    answers = at_once(5, lambda: submit(bearer_client(application.applicant), application))
+    answers = at_once(*[lambda: submit(bearer_client(application.applicant), application)] * 5)
     assert [a.status_code for a in answers] == [202] * 5
     assert checks(application) == 1
     assert Notification.objects.filter(user=application.applicant, kind="needs_supplement").count() == 1

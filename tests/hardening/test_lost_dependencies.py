@@ -9,7 +9,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client, override_settings
@@ -38,7 +37,6 @@ def redis_down(monkeypatch):
     FailOpenRedisCache._last_warning = 0.0
     with override_settings(CACHES=caches):
         yield
-    cache.clear()
 
 
 @pytest.mark.django_db

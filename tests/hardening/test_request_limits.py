@@ -1,6 +1,6 @@
 """Requests beyond what the service takes: a second file in one upload field, too many files, a JSON
-body over the size limit. Each is a 400 in the error format, logged as a warning (no traceback), and
-nothing of it is stored."""
+body over the size limit, a page number below 1. Each is a 400 in the error format, logged as a warning
+(no traceback), and nothing of it is stored."""
 
 import io
 import json
@@ -68,3 +68,23 @@ def test_a_form_body_over_the_limit_on_a_public_page_is_a_warning_too(caplog, cl
     assert response.status_code == 400
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r for r in caplog.records if r.name == "django.security.RequestDataTooBig" and r.exc_info is None]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"page": "0"}, "page"), ({"page": "-3"}, "page"), ({"page": "二"}, "page"), ({"page_size": "0"}, "page_size")],
+)
+def test_a_page_number_or_size_below_1_is_a_400_naming_it(query, field):
+    application = ApplicationFactory()
+    response = bearer_client(application.applicant).get("/api/v1/applications/", query)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == field and "不小于1的整数" in error["message"]
+
+
+def test_page_one_and_the_last_page_are_answered_and_a_page_past_it_is_a_404():
+    application = ApplicationFactory()
+    client = bearer_client(application.applicant)
+    assert client.get("/api/v1/applications/", {"page": "1"}).json()["count"] == 1
+    assert client.get("/api/v1/applications/", {"page": "last", "page_size": "500"}).status_code == 200
+    assert client.get("/api/v1/applications/", {"page": "2"}).status_code == 404

@@ -12,11 +12,9 @@ from notifications.channels import LocMemSmsBackend
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 from notifications.services import (
     MAX_DELIVERY_ATTEMPTS,
-    BulkMessage,
     notification_deliver,
     notification_send,
     notifications_requeue_pending,
-    notifications_send_bulk,
     notify_officers,
 )
 from tests.api import bearer_client
@@ -158,23 +156,6 @@ def test_the_sweeper_leaves_a_delivery_that_is_being_sent_alone():
     assert notifications_requeue_pending(older_than=dt.timedelta(minutes=5)) == 0
 
 
-def test_bulk_messages_are_recorded_once_and_delivered(django_capture_on_commit_callbacks):
-    first, second = UserFactory(), UserFactory()
-    messages = [
-        BulkMessage(
-            user_id=user.pk,
-            dedupe_key="reminder:1",
-            params={"disease": "糖尿病", "due": dt.date(2027, 1, 1), "when": "7天后", "grace_days": 30},
-        )
-        for user in (first, second)
-    ]
-    with django_capture_on_commit_callbacks(execute=True):
-        assert notifications_send_bulk(kind=NotificationKind.ANNUAL_REVIEW_REMINDER, messages=messages) == 2
-        assert notifications_send_bulk(kind=NotificationKind.ANNUAL_REVIEW_REMINDER, messages=messages) == 0
-    assert Notification.objects.filter(sms_status=DeliveryStatus.SENT).count() == 2
-    assert "糖尿病" in Notification.objects.filter(user=first).get().body
-
-
 def test_officers_are_each_told_once():
     first, second = officer(), officer()
     UserFactory(is_staff=True)  # staff, not an officer: not told
@@ -211,7 +192,7 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="ne
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_row_lock_is_held_while_the_sms_gateway_is_called():
     notification = NotificationFactory()  # recorded, its delivery not run yet
     seen: dict[str, object] = {}

@@ -1,15 +1,13 @@
 """The reviewer API's decisions, POST /reviews/{id}/decision/: their effect, the refusals, and
 simultaneous decisions (PostgreSQL row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from applications.models import ApplicationEvent, ApplicationStatus
 from reviews.models import Decision, ReviewAssignment
 from tests.api import bearer_client
+from tests.concurrency import at_once, postgres_only
 from tests.reviews.factories import ReviewAssignmentFactory
 from tests.reviews.reviewer_api_helpers import decision_url, panel
 
@@ -110,31 +108,14 @@ def test_request_supplement_sends_the_case_back_to_the_applicant(expert, expert_
     assert response.json()["working_days_left"] is None  # the clock stands still
 
 
-# --- concurrency (PostgreSQL: row locks) -----------------------------------------------------------
-
-
-# SQLite has no row locks and one writer at a time: the race cannot be staged there.
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+# --- concurrency (PostgreSQL: row locks; SQLite has one writer at a time, so no race to stage) ------
 
 
 def _post_at_once(requests: list[tuple[APIClient, str, dict]]) -> list[int]:
-    """Send the requests from one thread each, released together; the status codes in order."""
-    barrier = threading.Barrier(len(requests))
-    codes: list[int | None] = [None] * len(requests)
-
-    def send(index: int, client: APIClient, url: str, data: dict) -> None:
-        try:
-            barrier.wait(timeout=10)
-            codes[index] = client.post(url, data, format="json").status_code
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return codes  # type: ignore[return-value]
+    """Send the requests together; the status codes in order."""
+    return at_once(
+        *[(lambda c=client, u=url, d=data: c.post(u, d, format="json").status_code) for client, url, data in requests]
+    )
 
 
 @pytest.mark.integration
