@@ -61,7 +61,7 @@ checks: lint layers typecheck migrate-check schema-check
 # PYTEST_ARGS="-n 0 -k name" for one test.
 test: install-dev
 	$(MAKE) --no-print-directory -j 2 --output-sync=target checks
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

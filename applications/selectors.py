@@ -9,9 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from accounts.roles import is_officer
 from applications.models import Application, ApplicationEvent, Disease, Document, Hospital
-from reviews.selectors import expert_can_read
+from reviews.selectors import case_reader_role
 
 
 def application_list(*, user: User) -> QuerySet[Application]:
@@ -42,13 +41,10 @@ def document_for_reader(*, user: User, application_id: UUID | str, document_id: 
     document = get_object_or_404(
         Document.objects.select_related("application"), application_id=application_id, pk=document_id
     )
-    if document.application.applicant_id == user.pk:
-        return document, "owner"
-    if is_officer(user) and user.has_perm("applications.view_document"):
-        return document, "officer"
-    if user.is_active and expert_can_read(user=user, application_id=application_id):
-        return document, "expert"
-    raise Http404
+    role = case_reader_role(user=user, application=document.application)
+    if role is None:
+        raise Http404
+    return document, role
 
 
 def disease_list() -> QuerySet[Disease]:

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import experts_on_duty
+from accounts.roles import experts_on_duty, is_officer
 from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
 from reviews.calendar import working_days_add, working_days_left_many
 from reviews.models import AssignmentRole, ExpertProfile, ReviewAssignment
@@ -138,6 +138,19 @@ def assignment_get(*, expert: User, assignment_id: object) -> ReviewAssignment:
         ),
         pk=assignment_id,
     )
+
+
+def case_reader_role(*, user: User, application: Application) -> str | None:
+    """In which role the user may read the application's documents, or None: the applicant (owner), an
+    officer holding the view permission (officer), an expert while the case is assigned to them and
+    under review (expert)."""
+    if application.applicant_id == user.pk:
+        return "owner"
+    if is_officer(user) and user.has_perm("applications.view_document"):
+        return "officer"
+    if user.is_active and expert_can_read(user=user, application_id=application.pk):
+        return "expert"
+    return None
 
 
 def expert_can_read(*, user: User, application_id: UUID | str) -> bool:

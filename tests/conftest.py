@@ -25,6 +25,7 @@ REQUIRED_SCHEMES: dict[str, tuple[str, ...]] = {
 PROGRAM_MARKERS: dict[str, tuple[str, ...]] = {
     "browser": ("/usr/bin/chromium",),  # Debian's package; .ci/run installs it
     "node": ("/usr/bin/node",),  # Debian's nodejs; .ci/run installs it
+    "redis_server": ("/usr/bin/redis-server",),  # a private Redis that a fault test may kill
 }
 
 

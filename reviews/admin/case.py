@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.identity import mask_id_number, mask_name
+from accounts.models import User
 from accounts.roles import is_officer
 from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
 from config.auth import authenticated_user
 from reviews.clock import review_deadline_explain
 from reviews.models import ReviewAssignment
-from reviews.selectors import due_soon_until, overdue, pending_work, working_days_left_for
+from reviews.selectors import case_reader_role, due_soon_until, overdue, pending_work, working_days_left_for
 
 # Amber from this many working days left (the SLA sweep reminds the experts then), red from 0.
 DAYS_LEFT_SOON = settings.REVIEW_REMIND_WORKING_DAYS_LEFT
@@ -170,8 +171,9 @@ def case_application(application_id: object) -> Application:
     )
 
 
-def case_context(application: Application) -> dict[str, Any]:
-    """What an expert and an officer read on a case: the completeness checks, the clock, the documents."""
+def case_context(application: Application, *, reader: User) -> dict[str, Any]:
+    """What an expert and an officer read on a case: the completeness checks, the clock, the documents
+    (their contents only while the reader may open them: an expert's access ends with the review)."""
     checks = [
         {
             "event": event,
@@ -200,4 +202,5 @@ def case_context(application: Application) -> dict[str, Any]:
         "days_left": days_left_html(application, left),
         "suspensions": list(application.clock_suspensions.all()),
         "documents": documents,
+        "documents_readable": case_reader_role(user=reader, application=application) is not None,
     }

@@ -255,7 +255,11 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
             return super().change_view(request, object_id, form_url, extra_context)
         application = case_application(assignment.application_id)
         assignment.application = application
-        context = {**case_context(application), "assignment": assignment, "is_officer": request_is_officer(request)}
+        context = {
+            **case_context(application, reader=authenticated_user(request)),
+            "assignment": assignment,
+            "is_officer": request_is_officer(request),
+        }
         context["title"] = f"评审案件 {application.reference}"
         if assignment.expert_id == request.user.pk:
             context["opinions"] = opinions_visible_to(assignment=assignment)
@@ -329,7 +333,7 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
         current = {a.expert_id for a in assignments if a.is_active and a.round == application.review_round}
         context = {
             **self.admin_site.each_context(request),
-            **case_context(application),
+            **case_context(application, reader=authenticated_user(request)),
             "opts": self.opts,
             "title": f"评审处理：{application.reference}",
             "assignments": assignments,

@@ -168,9 +168,19 @@ def celery_broker(monkeypatch) -> Iterator[Broker]:
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setitem(app.conf, "task_default_queue", broker.queue)
     monkeypatch.setitem(app.conf, "task_routes", {DELIVERY_TASK: {"queue": broker.delivery_queue}})
+    _forget_routing(app)
     broker.forget()
     yield broker
     broker.forget()
+    monkeypatch.undo()
+    _forget_routing(app)  # later tests in this process route as configured, not to this test's queues
+
+
+def _forget_routing(app) -> None:  # type: ignore[no-untyped-def]
+    """Celery caches the routing table, the router and the queues on first use: read them anew."""
+    app.amqp.flush_routes()
+    for cached in ("router", "queues", "default_queue"):
+        app.amqp.__dict__.pop(cached, None)
 
 
 # The worker runs the test settings too (same database, storage defaults, SMS outbox), but not

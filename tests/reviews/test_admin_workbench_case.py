@@ -169,3 +169,20 @@ def test_expert_loses_the_preview_once_the_case_is_reassigned(client, expert1, e
     client.force_login(expert1)
 
     assert client.get(file_url(scan)).status_code == 404
+
+
+def test_once_the_case_is_decided_the_expert_sees_the_list_of_documents_without_broken_previews(
+    client, endocrine, expert1, expert2
+):
+    app = accepted(cat=endocrine, on=ON)
+    mine = next(a for a in panel(app) if a.expert == expert1)
+    type(app).objects.filter(pk=app.pk).update(status=ApplicationStatus.APPROVED)
+    client.force_login(expert1)
+
+    html = page(client, reverse("admin:reviews_reviewassignment_change", args=[mine.pk]))
+
+    assert "本案已不在评审中" in html
+    for document in app.documents.all():
+        assert document.get_kind_display() in html  # the list stays
+        assert file_url(document) not in html  # no preview or link that would answer 404
+        assert client.get(file_url(document)).status_code == 404
