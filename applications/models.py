@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from config.fields import BlindIndexField, EncryptedCharField
+
 
 class InsuranceType(models.TextChoices):
     EMPLOYEE = "employee", "职工医保"
@@ -115,7 +117,8 @@ class Hospital(models.Model):
 class InsuredPerson(models.Model):
     """The insured-person registry, loaded with `import_insured`."""
 
-    id_number = models.CharField("身份证号码", max_length=18, unique=True)
+    id_number = EncryptedCharField("身份证号码", plain_max_length=18, index="id_number_index")
+    id_number_index = BlindIndexField(source="id_number", unique=True)
     name = models.CharField("姓名", max_length=50)
     insurance_type = models.CharField("参保类型", max_length=10, choices=InsuranceType.choices)
     region_code = models.CharField("参保地区划代码", max_length=6, db_index=True)
@@ -180,8 +183,11 @@ class Application(models.Model):
     )
     # 代办: the person who filled the application in for the account holder.
     agent_name = models.CharField("代办人姓名", max_length=50, blank=True)
-    agent_id_number = models.CharField("代办人身份证号码", max_length=18, blank=True)
-    agent_phone = models.CharField("代办人手机号码", max_length=11, blank=True)
+    agent_id_number = EncryptedCharField(
+        "代办人身份证号码", plain_max_length=18, blank=True, index="agent_id_number_index"
+    )
+    agent_id_number_index = BlindIndexField(source="agent_id_number", db_index=True)
+    agent_phone = EncryptedCharField("代办人手机号码", plain_max_length=11, blank=True)
     # For an annual review: the certification being reviewed.
     reviewed_certification = models.ForeignKey(
         "certification.Certification",

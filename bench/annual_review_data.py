@@ -83,7 +83,18 @@ def generate(
 
     call_command("import_catalogue", stdout=StringIO())
     call_command("import_hospitals", stdout=StringIO())
-    p: dict[str, Any] = {"n": count, "on": on, "overdue": overdue_share, "open": open_review_share}
+    from config.crypto import blind_index, encrypt
+
+    # Phones are stored encrypted: one token (and its blind index) shared by every generated holder.
+    phone = "13900000000"
+    p: dict[str, Any] = {
+        "n": count,
+        "on": on,
+        "overdue": overdue_share,
+        "open": open_review_share,
+        "phone": encrypt(phone),
+        "phone_index": blind_index(phone),
+    }
     steps: dict[str, float] = {}
     with connection.cursor() as cursor:
         # The generated rows are consistent by construction: skip the per-row deferred FK triggers
@@ -103,9 +114,10 @@ def generate(
         "users",
         """
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email,
-                                   is_staff, is_active, date_joined, name, id_number, phone)
-        SELECT i, '!', false, 'bench' || i, '', '', '', false, true, now(), '持证人' || i, '',
-               '1' || lpad(i::text, 10, '0')
+                                   is_staff, is_active, date_joined, name, id_number, id_number_index, phone,
+                                   phone_index)
+        SELECT i, '!', false, 'bench' || i, '', '', '', false, true, now(), '持证人' || i, '', '',
+               %(phone)s, %(phone_index)s
         FROM generate_series(1, %(n)s) AS i;
         SELECT setval(pg_get_serial_sequence('accounts_user', 'id'), %(n)s);
         """,
@@ -117,12 +129,13 @@ def generate(
         WITH d AS (SELECT array_agg(id ORDER BY id) AS ids FROM applications_disease),
              h AS (SELECT array_agg(id ORDER BY id) AS ids FROM applications_hospital WHERE level >= 2)
         INSERT INTO applications_application (
-            id, reference, kind, status, diagnosis_date, agent_name, agent_id_number, agent_phone,
+            id, reference, kind, status, diagnosis_date, agent_name, agent_id_number, agent_id_number_index,
+            agent_phone,
             problems, submitted_at, accepted_at, review_deadline, created_at, updated_at, applicant_id,
             disease_id, diagnosing_hospital_id, officer_decision_needed, overdue_since, review_round,
             review_clock_start, appealed_at, reviewed_certification_id, check_attempts)
         SELECT md5('app' || i)::uuid, 'MB' || lpad(i::text, 16, '0'), 'new', 'effective',
-               %(on)s::date - 400 - (i %% 300), '', '', '', '[]'::jsonb,
+               %(on)s::date - 400 - (i %% 300), '', '', '', '', '[]'::jsonb,
                %(on)s::date - 380, %(on)s::date - 380, %(on)s::date - 350,
                %(on)s::date - 380, %(on)s::date - 340, i,
                d.ids[1 + i %% cardinality(d.ids)], h.ids[1 + i %% cardinality(h.ids)], false, NULL, 1,
@@ -168,13 +181,14 @@ def generate(
             "open_reviews",
             """
             INSERT INTO applications_application (
-                id, reference, kind, status, diagnosis_date, agent_name, agent_id_number, agent_phone,
+                id, reference, kind, status, diagnosis_date, agent_name, agent_id_number, agent_id_number_index,
+                agent_phone,
                 problems, submitted_at, accepted_at, review_deadline, created_at, updated_at, applicant_id,
                 disease_id, diagnosing_hospital_id, officer_decision_needed, overdue_since, review_round,
                 review_clock_start, appealed_at, reviewed_certification_id, check_attempts)
             SELECT md5('review' || c.id)::uuid, 'MR' || lpad((row_number() OVER ())::text, 16, '0'),
                    'annual_review', (ARRAY['draft', 'submitted', 'under_review'])[1 + abs(hashtext(c.code)) %% 3],
-                   a.diagnosis_date, '', '', '', '[]'::jsonb, NULL, NULL, NULL, now(), now(), c.holder_id,
+                   a.diagnosis_date, '', '', '', '', '[]'::jsonb, NULL, NULL, NULL, now(), now(), c.holder_id,
                    c.disease_id, a.diagnosing_hospital_id, false, NULL, 0, NULL, NULL, c.id, 0
             FROM applications_certification c JOIN applications_application a ON a.id = c.application_id
             WHERE c.status = 'review_due' AND random() < %(open)s

@@ -61,26 +61,28 @@ INSERT INTO applications_hospital (code, name, level, region_code, is_designated
   VALUES ('HB0001', '基准医院', 3, '620902', true, true);
 -- experts (ids 1..E) and applicants (one per case)
 INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-    date_joined, name, id_number, phone)
-  SELECT '!', false, 'expert' || g, '', '', '', true, true, now(), '专家' || g, '', ''
+    date_joined, name, id_number, id_number_index, phone, phone_index)
+  SELECT '!', false, 'expert' || g, '', '', '', true, true, now(), '专家' || g, '', '', '', ''
   FROM generate_series(1, %(experts)s) g;
 INSERT INTO reviews_expertprofile (user_id, is_active, capacity)
   SELECT id, true, 30000 FROM accounts_user WHERE username LIKE 'expert%%';
 INSERT INTO reviews_expertprofile_specialties (expertprofile_id, diseasecategory_id)
   SELECT p.id, c.id FROM reviews_expertprofile p, applications_diseasecategory c;
+-- ID numbers are stored encrypted: the generated applicants have none (the measured case gets one below)
 INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-    date_joined, name, id_number, phone)
-  SELECT '!', false, 'person' || g, '', '', '', false, true, now(), '张三', 'P' || lpad(g::text, 17, '0'), ''
+    date_joined, name, id_number, id_number_index, phone, phone_index)
+  SELECT '!', false, 'person' || g, '', '', '', false, true, now(), '张三', '', '', '', ''
   FROM generate_series(1, %(cases)s) g;
 -- one application per assignment row: closed ones for past work, under review for open work
 INSERT INTO applications_application (id, reference, applicant_id, kind, status, disease_id, diagnosis_date,
-    diagnosing_hospital_id, agent_name, agent_id_number, agent_phone, problems, review_round, officer_decision_needed,
+    diagnosing_hospital_id, agent_name, agent_id_number, agent_id_number_index, agent_phone, problems, review_round,
+    officer_decision_needed,
     check_attempts, created_at, updated_at)
   SELECT gen_random_uuid(), 'MB' || lpad(u.rn::text, 16, '0'), u.id, 'new',
          CASE WHEN u.rn <= %(open_cases)s THEN 'under_review' ELSE 'effective' END,
          (SELECT id FROM applications_disease LIMIT 1), DATE '2026-01-01',
          (SELECT id FROM applications_hospital LIMIT 1),
-         '', '', '', '[]', 1, false, 0, now(), now()
+         '', '', '', '', '[]', 1, false, 0, now(), now()
   FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM accounts_user WHERE username LIKE 'person%%') u;
 -- each expert: the open cases round-robin, then the past ones
 INSERT INTO reviews_reviewassignment (application_id, expert_id, round, role, is_active, assigned_at, decision,
@@ -179,6 +181,8 @@ def _acceptance() -> float:
     assert case is not None
     try:
         with transaction.atomic():
+            case.applicant.id_number = "620902196508220245"  # the generated applicants have none
+            case.applicant.save(update_fields=["id_number", "id_number_index"])
             InsuredPerson.objects.create(
                 id_number=case.applicant.id_number,
                 name=case.applicant.name,

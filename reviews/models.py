@@ -12,6 +12,8 @@ import datetime as dt
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from config.fields import EncryptedCharField
+
 CALENDAR_MIN_YEAR = 1900
 CALENDAR_MAX_YEAR = 2099
 
@@ -257,7 +259,7 @@ class Objection(models.Model):
     entry = models.ForeignKey(AnnouncementEntry, on_delete=models.PROTECT, related_name="objections")
     reason = models.TextField("异议理由")
     contact_name = models.CharField("联系人", max_length=50)
-    contact_phone = models.CharField("联系电话", max_length=11)
+    contact_phone = EncryptedCharField("联系电话", plain_max_length=11)
     status = models.CharField(
         "处理状态", max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN, db_index=True
     )

@@ -12,9 +12,9 @@ from django.conf import settings
 
 from config.celery import app
 from config.jobs import JOBS, job_function
+from tests.production import PRODUCTION_KEYS, STRONG_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
-STRONG_KEY = "k3Y-for-the-production-settings-test-only-9f8e7d6c5b4a3210-ZyXwVuTs"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -52,7 +52,9 @@ def test_the_embedded_broker_keeps_its_control_folder_under_var(tmp_path, monkey
 
 def _production(**env: str) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if key not in ("PUBLIC_BASE_URL", "DJANGO_DEBUG")}
-    environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=STRONG_KEY, **env)
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=STRONG_KEY, **PRODUCTION_KEYS, **env
+    )
     code = "import django; django.setup(); from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
 

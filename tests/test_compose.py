@@ -70,7 +70,7 @@ def test_every_app_process_runs_production_settings_after_the_migration(services
 def test_secrets_and_the_public_address_come_from_the_operator(services):
     for name, service in app_services(services).items():
         environment = service["environment"]
-        for key in ("DJANGO_SECRET_KEY", "PUBLIC_BASE_URL"):
+        for key in ("DJANGO_SECRET_KEY", "PUBLIC_BASE_URL", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
             required = REQUIRED_VARIABLE.match(environment[key])
             assert required and required["name"] == key, f"{name}: {key} must be ${{{key}:?…}}"
     for name, service in services.items():
@@ -93,6 +93,14 @@ def test_every_environment_value_is_a_string(services):
 def test_the_document_bucket_is_made_private(services):
     script = " ".join(services["minio-init"]["entrypoint"])
     assert 'mc anonymous set none "local/$$BUCKET"' in script
+
+
+def test_scans_are_encrypted_at_rest_by_the_object_store(services):
+    script = " ".join(services["minio-init"]["entrypoint"])
+    assert 'mc encrypt set sse-s3 "local/$$BUCKET"' in script  # the bucket's default
+    assert REQUIRED_VARIABLE.match(services["minio"]["environment"]["MINIO_KMS_SECRET_KEY"])
+    for name, service in app_services(services).items():
+        assert service["environment"]["AWS_S3_SSE"] == "AES256", f"{name} writes scans unencrypted"
 
 
 def test_web_health_check_is_valid_python(services):

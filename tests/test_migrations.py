@@ -53,7 +53,23 @@ def seed_old(apps):  # type: ignore[no-untyped-def]
     )
     hospital = Hospital.objects.create(code="H1", name="酒泉市人民医院", level=3, region_code="620902")
     common = {"applicant": holder, "disease": disease, "diagnosis_date": dt.date(2026, 1, 5)}
-    effective = Application.objects.create(reference="MT1", status="effective", diagnosing_hospital=hospital, **common)
+    effective = Application.objects.create(
+        reference="MT1",
+        status="effective",
+        diagnosing_hospital=hospital,
+        agent_name="李四",
+        agent_id_number="62090219700101003X",
+        agent_phone="13800000002",
+        **common,
+    )
+    apps.get_model("applications", "InsuredPerson").objects.create(
+        id_number="620902196508220245",
+        name="张三丰",
+        insurance_type="employee",
+        region_code="620902",
+        insured_since=dt.date(2010, 1, 1),
+        status="active",
+    )
     review = Application.objects.create(
         reference="MT2", status="submitted", kind="annual_review", diagnosing_hospital=hospital, **common
     )
@@ -98,7 +114,7 @@ def seed_old(apps):  # type: ignore[no-untyped-def]
         )
     )
     User.objects.create(username="officer", is_staff=True).groups.add(officers)
-    return {"certification": certification.pk, "review": review.pk}
+    return {"certification": certification.pk, "review": review.pk, "holder": holder.pk, "effective": effective.pk}
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -150,3 +166,22 @@ def test_a_database_of_the_old_layout_migrates_forward_with_nothing_lost():  # o
     } <= granted
     task = apps.get_model("django_celery_beat", "PeriodicTask").objects.get(name="job: retry_stuck")
     assert (task.task, task.args, task.interval.every) == ("applications.tasks.retry_stuck_task", "[]", 2)
+    # ID numbers and phones were encrypted in place: a plain SELECT reads tokens, the models read the numbers
+    # and find them through the blind indexes.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number, phone FROM accounts_user WHERE username = 'holder'")
+        stored = cursor.fetchone()
+        cursor.execute("SELECT id_number FROM applications_insuredperson")
+        stored += cursor.fetchone()
+        cursor.execute("SELECT agent_id_number, agent_phone FROM applications_application WHERE reference = 'MT1'")
+        stored += cursor.fetchone()
+    assert all(value.startswith("gAAAAA") for value in stored)
+    assert not {"620902196508220245", "13909370001", "62090219700101003X", "13800000002"} & set(stored)
+    User = apps.get_model("accounts", "User")
+    holder = User.objects.get(id_number="620902196508220245")
+    assert (holder.pk, holder.phone, holder.name) == (ids["holder"], "13909370001", "张三丰")
+    assert User.objects.get(phone="13909370001").pk == ids["holder"]
+    person = apps.get_model("applications", "InsuredPerson").objects.get(id_number="620902196508220245")
+    assert person.name == "张三丰"
+    effective = apps.get_model("applications", "Application").objects.get(agent_id_number="62090219700101003X")
+    assert (effective.pk, effective.agent_phone) == (ids["effective"], "13800000002")

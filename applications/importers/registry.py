@@ -162,7 +162,9 @@ def _insured_values(row: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str
 
 
 def _insured_write(chunk: list[dict[str, Any]], *, result: InsuredImportResult) -> None:
-    existing = InsuredPerson.objects.in_bulk([values["id_number"] for values in chunk], field_name="id_number")
+    # Found through the blind index, keyed by the decrypted number.
+    numbers = [values["id_number"] for values in chunk]
+    existing = {person.id_number: person for person in InsuredPerson.objects.filter(id_number__in=numbers)}
     now = timezone.now()
     to_create: list[InsuredPerson] = []
     to_update: list[InsuredPerson] = []

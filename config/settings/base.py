@@ -47,6 +47,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 # The key local.py falls back to: known to everyone who reads this code, so allowed in demo mode only.
 DEVELOPMENT_SECRET_KEY = "local-insecure-only-for-development-3f9a1c"  # noqa: S105
+# Personal data at rest (config/crypto.py): Fernet keys, newest first (the first encrypts, all decrypt),
+# and the key of the blind index that finds an encrypted ID number or phone again.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+# Their development values: public, like the development secret key, so demo mode only.
+DEVELOPMENT_FIELD_ENCRYPTION_KEY = "atioIwyi506OqJIWuhFMN56XAGquYLghHU1yRqNP8Ek="
+DEVELOPMENT_BLIND_INDEX_KEY = "local-insecure-blind-index-key-for-demo-mode-only-5d2b"
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])

@@ -3,7 +3,18 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, DEVELOPMENT_SECRET_KEY, SECRET_KEY, env, env_bool, env_int
+from .base import (
+    BLIND_INDEX_KEY,
+    DEBUG,
+    DEVELOPMENT_BLIND_INDEX_KEY,
+    DEVELOPMENT_FIELD_ENCRYPTION_KEY,
+    DEVELOPMENT_SECRET_KEY,
+    FIELD_ENCRYPTION_KEYS,
+    SECRET_KEY,
+    env,
+    env_bool,
+    env_int,
+)
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
@@ -18,6 +29,15 @@ if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key: set a secret of production's own")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production")
+# ID numbers and phones are stored encrypted (config/crypto.py): keys of production's own, never the
+# development ones, and never derived from the secret key (rotating that must not lose the data).
+if not FIELD_ENCRYPTION_KEYS or DEVELOPMENT_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must be set in production (comma-separated Fernet keys, newest first): "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
+if not BLIND_INDEX_KEY or len(BLIND_INDEX_KEY) < 32 or BLIND_INDEX_KEY == DEVELOPMENT_BLIND_INDEX_KEY:
+    raise ImproperlyConfigured("BLIND_INDEX_KEY must be set in production to 32 or more random characters")
 # The QR code on every certificate encodes this address: a default would print 127.0.0.1 on paper.
 _public_base_url = env("PUBLIC_BASE_URL")
 if not _public_base_url or not _public_base_url.startswith(("https://", "http://")):

@@ -8,9 +8,18 @@ os.environ.setdefault("DEMO_MODE", "true")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="osd-test-"))
 
 from .base import *  # noqa: F403
-from .base import REDIS_CACHE, REST_FRAMEWORK, env, env_bool
+from .base import (
+    DEVELOPMENT_BLIND_INDEX_KEY,
+    DEVELOPMENT_FIELD_ENCRYPTION_KEY,
+    REDIS_CACHE,
+    REST_FRAMEWORK,
+    env,
+    env_bool,
+)
 
 SECRET_KEY = "test-only-secret-that-is-long-enough-for-hs256"  # noqa: S105
+FIELD_ENCRYPTION_KEYS = [DEVELOPMENT_FIELD_ENCRYPTION_KEY]
+BLIND_INDEX_KEY = DEVELOPMENT_BLIND_INDEX_KEY
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run inline unless an integration test drives a real worker.

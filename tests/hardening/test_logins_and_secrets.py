@@ -15,6 +15,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.production import PRODUCTION_KEYS
 from tests.reviews.review_helpers import officer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +85,8 @@ def test_a_refused_next_after_the_admin_login_lands_on_the_admin():
 
 def start(module: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SECRET_KEY", "DEMO_MODE", "DJANGO_DEBUG")}
-    environment.update(DJANGO_SETTINGS_MODULE=module, PUBLIC_BASE_URL="https://ybj.example", **env)
+    environment.update(DJANGO_SETTINGS_MODULE=module, PUBLIC_BASE_URL="https://ybj.example", **PRODUCTION_KEYS)
+    environment.update(env)
     code = "import django; django.setup()"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
 
