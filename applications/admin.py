@@ -29,6 +29,7 @@ from applications.models import (
 from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
+from reviews.announcements import announcement_entries_republish
 
 
 @admin.register(DiseaseCategory)
@@ -49,13 +50,20 @@ class DiseaseAdmin(admin.ModelAdmin):
         "requires_annual_reexam",
         "employee_ratio",
         "resident_ratio",
+        "publication",
         "is_active",
     ]
-    list_filter = ["category", "requires_hospital_appraisal", "requires_annual_reexam", "is_active"]
+    list_filter = ["category", "publication", "requires_hospital_appraisal", "requires_annual_reexam", "is_active"]
     search_fields = ["code", "name"]
     list_select_related = ["category"]
 
     form = DiseaseAdminForm
+
+    def save_model(self, request: HttpRequest, obj: Disease, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "publication" in form.changed_data:
+            count = announcement_entries_republish(disease=obj)
+            self.message_user(request, f"已按新的公示方式更新 {count} 条公示名单（公示页面约一分钟内更新）。")
 
 
 @admin.register(Hospital)
@@ -105,6 +113,8 @@ class DocumentInline(admin.TabularInline):
 
     @admin.display(description="查看（记录访问）")
     def open_link(self, obj: Document) -> str:
+        if obj.application.submitted_at is None:
+            return "草稿尚未提交，不可查看"  # the applicant's own until they submit (case_reader_role)
         url = reverse("admin:applications_document_file", args=[obj.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">打开</a>', url)
 

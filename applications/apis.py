@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from applications import documents, selectors, services
 from applications.idempotency import idempotent_response
-from applications.models import Application, Disease, Hospital
+from applications.models import Application, Disease, DocumentAccess, Hospital
 from applications.serializers import (
+    AccessRecordOutput,
     AppealInput,
     ApplicationCreateInput,
     ApplicationListOutput,
@@ -247,3 +248,20 @@ class CertificateAnnualReviewApi(APIView):
         application = services.annual_review_open(certification=certification, user=user)
         application = selectors.application_get(user=user, application_id=application.pk)
         return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationAccessLogApi(generics.GenericAPIView):
+    """The applicant's access record: who at the bureau read their documents, and when."""
+
+    serializer_class = AccessRecordOutput
+    queryset = DocumentAccess.objects.none()  # for the schema: the records come from the selector
+
+    @extend_schema(
+        responses=AccessRecordOutput(many=True),
+        summary="材料查阅记录",
+        description="经办人员、评审专家每次查看本申请材料的时间、材料种类、身份和单位（不含工作人员姓名），新的在前。",
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        application = selectors.application_get(user=authenticated_user(request), application_id=pk)
+        page = self.paginate_queryset(selectors.application_access_log(application=application))
+        return self.get_paginated_response(AccessRecordOutput(page, many=True).data)

@@ -24,6 +24,7 @@ class DiseaseAdminForm(forms.ModelForm):
             "employee_annual_limit",
             "resident_ratio",
             "resident_annual_limit",
+            "publication",
             "is_active",
             "notes",
         ]

@@ -29,6 +29,14 @@ class InsuredStatus(models.TextChoices):
 MAX_RECORD_AGE_DAYS = 3650
 
 
+class PublicationLevel(models.TextChoices):
+    """How a disease appears in the public announcement (公示)."""
+
+    NAME = "name", "公示病种名称"
+    CATEGORY = "category", "仅公示病种类别"
+    NONE = "none", "不公示病种（仅列“门诊慢特病”，不列身份证号和区县）"
+
+
 class DiseaseCategory(models.Model):
     code = models.SlugField("类别代码", max_length=40, unique=True)
     name = models.CharField("类别名称", max_length=50)
@@ -82,6 +90,14 @@ class Disease(models.Model):
     resident_annual_limit = models.PositiveIntegerField("居民年度限额(元)", default=6000)
     is_active = models.BooleanField("可申请", default=True)
     notes = models.TextField("认定要点", blank=True)
+    publication = models.CharField(
+        "公示方式",
+        max_length=10,
+        choices=PublicationLevel.choices,
+        default=PublicationLevel.NAME,
+        help_text="艾滋病、精神障碍等病种不得以能识别患者的方式公开（《艾滋病防治条例》第三十九条、《精神卫生法》第四条）。"
+        "修改后，已公示名单随之更新。",
+    )
 
     class Meta:
         ordering = ["category__sort_order", "code"]
@@ -323,6 +339,14 @@ class Document(models.Model):
         return f"{self.get_kind_display()} ({self.original_name})"
 
 
+class ReaderRole(models.TextChoices):
+    """In which role someone read a private file (the access log)."""
+
+    OWNER = "owner", "申请人本人"
+    OFFICER = "officer", "经办人员"
+    EXPERT = "expert", "评审专家"
+
+
 class DocumentAccess(models.Model):
     """Who read which private file when (PIPL art. 51: medical data is sensitive): an application's
     document or the proof of a remote-care filing. Written by `applications.access` only."""
@@ -337,10 +361,10 @@ class DocumentAccess(models.Model):
         verbose_name="异地备案",
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    role = models.CharField("身份", max_length=20)
+    role = models.CharField("身份", max_length=20, choices=ReaderRole.choices)
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器", max_length=200, blank=True)
 
     class Meta:
         ordering = ["-at"]

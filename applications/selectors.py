@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from applications.models import Application, ApplicationEvent, Disease, Document, Hospital
+from applications.models import (
+    Application,
+    ApplicationEvent,
+    Disease,
+    Document,
+    DocumentAccess,
+    Hospital,
+    ReaderRole,
+)
 from reviews.selectors import case_reader_role
 
 
@@ -53,3 +62,22 @@ def disease_list() -> QuerySet[Disease]:
 
 def hospital_list() -> QuerySet[Hospital]:
     return Hospital.objects.filter(is_designated=True).order_by("code")
+
+
+def application_access_log(*, application: Application) -> QuerySet[DocumentAccess]:
+    """Who else read the application's documents, newest first: the applicant's access record."""
+    return (
+        DocumentAccess.objects.filter(document__application=application)
+        .exclude(role=ReaderRole.OWNER)
+        .select_related("document", "user__expert_profile")
+        .order_by("-at", "-id")
+    )
+
+
+def reader_institution(access: DocumentAccess) -> str:
+    """Where the reader works, as the applicant is told it (never the staff member's name): the bureau for
+    its officers, the expert's own institution (or the bureau's panel of experts)."""
+    if access.role == ReaderRole.EXPERT:
+        profile = getattr(access.user, "expert_profile", None)
+        return (profile.institution if profile else "") or f"{settings.BUREAU_NAME}评审专家库"
+    return str(settings.BUREAU_NAME)

@@ -15,9 +15,12 @@ from applications.models import (
     ApplicationKind,
     ApplicationStatus,
     Disease,
+    DocumentAccess,
     DocumentKind,
+    ReaderRole,
 )
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
+from applications.selectors import reader_institution
 from reviews.calendar import working_days_left
 from reviews.clock import review_deadline_explain
 from reviews.serializers import DeadlineExplanationOutput
@@ -181,3 +184,19 @@ class ApplicationListOutput(ApplicationOutput):
 
 class AppealInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class AccessRecordOutput(serializers.Serializer):
+    """One read of the applicant's documents by the bureau: when, which document, in which role and from
+    which institution (never the staff member's name)."""
+
+    at = serializers.DateTimeField(help_text="查阅时间")
+    document = serializers.UUIDField(source="document_id", help_text="被查阅的材料 id")
+    document_kind = serializers.CharField(source="document.kind")
+    document_kind_display = serializers.CharField(source="document.get_kind_display", help_text="材料种类")
+    role = serializers.ChoiceField(choices=ReaderRole.choices, help_text="查阅人身份")
+    role_display = serializers.CharField(source="get_role_display")
+    institution = serializers.SerializerMethodField(help_text="查阅人所在单位")
+
+    def get_institution(self, access: DocumentAccess) -> str:
+        return reader_institution(access)

@@ -37,7 +37,6 @@ from certification.models import Certification
 from certification.rules import certification_is_valid, chinese_date
 
 TITLE = "门诊慢特病待遇认定电子凭证"
-ISSUER = "酒泉市医疗保障局"
 # STSong-Light ships with reportlab (an Adobe CID font the viewer supplies): no font file to deploy.
 CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
@@ -138,9 +137,9 @@ def certificate_pdf_render(*, certification: Certification) -> bytes:
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=PAGE_SIZE, invariant=True, pageCompression=1)
     c.setTitle(f"{TITLE} {certification.code}")
-    c.setAuthor(ISSUER)
+    c.setAuthor(settings.BUREAU_NAME)
     c.setSubject(TITLE)
-    c.setCreator(ISSUER)
+    c.setCreator(settings.BUREAU_NAME)
     issued = timezone.localtime(certification.issued_at)
     # Invariant mode would stamp 2000-01-01: the issue time is the document's date, and stays put.
     offset = issued.strftime("%z")
@@ -155,7 +154,7 @@ def certificate_pdf_render(*, certification: Certification) -> bytes:
     c.setFillColor(INK)
     _draw_text(c, width / 2, height - 22 * mm, TITLE, 18, centre=True)
     c.setFillColor(colors.black)
-    _draw_text(c, width / 2, height - 29 * mm, f"发证机关：{ISSUER}", 9.5, centre=True)
+    _draw_text(c, width / 2, height - 29 * mm, f"发证机关：{settings.BUREAU_NAME}", 9.5, centre=True)
     c.setLineWidth(0.6)
     c.line(margin + 6 * mm, height - 32 * mm, width - margin - 6 * mm, height - 32 * mm)
 

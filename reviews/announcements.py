@@ -12,7 +12,7 @@ from stdnum import numdb
 
 from accounts.identity import mask_id_number, mask_name
 from accounts.models import User
-from applications.models import Application, ApplicationStatus, InsuredPerson
+from applications.models import Application, ApplicationStatus, Disease, InsuredPerson, PublicationLevel
 from applications.workflow import application_lock, application_transition
 from certification.services import certification_issue
 from config.domain import InvalidInput, InvalidState
@@ -48,6 +48,44 @@ def _region_of(application: Application) -> tuple[str, str]:
     return batch_code, region_name(person.region_code)
 
 
+# What an entry shows instead of a disease that must not be named in public.
+GENERIC_DISEASE_LABEL = "门诊慢特病"
+
+
+def entry_public_values(*, application: Application) -> dict[str, str]:
+    """The columns of the application's announcement entry, by its disease's publication level: the
+    disease by name, by category only, or not at all (then neither the masked ID number nor the district
+    either: in a small district they and a masked name can point at one person)."""
+    disease = application.disease
+    values = {"masked_name": mask_name(application.applicant.name)}
+    if disease.publication == PublicationLevel.NONE:
+        return {**values, "masked_id_number": "", "disease_name": GENERIC_DISEASE_LABEL, "district": ""}
+    label = disease.category.name if disease.publication == PublicationLevel.CATEGORY else disease.name
+    return {
+        **values,
+        "masked_id_number": mask_id_number(application.applicant.id_number),
+        "disease_name": label,
+        "district": _region_of(application)[1],
+    }
+
+
+def announcement_entries_republish(*, disease: Disease) -> int:
+    """Rewrite every announcement entry of the disease by its current publication level (after an
+    officer or a catalogue import changed it). Returns the count."""
+    entries = list(
+        AnnouncementEntry.objects.filter(application__disease=disease).select_related(
+            "application__applicant", "application__disease__category"
+        )
+    )
+    for entry in entries:
+        for name, value in entry_public_values(application=entry.application).items():
+            setattr(entry, name, value)
+    AnnouncementEntry.objects.bulk_update(
+        entries, ["masked_name", "masked_id_number", "disease_name", "district"], batch_size=1000
+    )
+    return len(entries)  # the public pages show it once their cache expires (PUBLIC_CACHE_SECONDS, a minute)
+
+
 def announcement_ends_on(*, published_on: dt.date) -> dt.date:
     """An announcement published on day P ends with the N-th working day after P."""
     return working_days_add(start=published_on, days=settings.ANNOUNCEMENT_WORKING_DAYS).deadline
@@ -69,19 +107,14 @@ def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
             application = application_lock(application_id=application_id)
             if application.status != ApplicationStatus.APPROVED:
                 continue
-            batch_code, district = _region_of(application)
+            batch_code = _region_of(application)[0]
             batch, _ = AnnouncementBatch.objects.get_or_create(
                 region_code=batch_code,
                 published_on=on,
                 defaults={"ends_on": ends_on, "region_name": region_name(batch_code)},
             )
             AnnouncementEntry.objects.create(
-                batch=batch,
-                application=application,
-                masked_name=mask_name(application.applicant.name),
-                masked_id_number=mask_id_number(application.applicant.id_number),
-                disease_name=application.disease.name,
-                district=district,
+                batch=batch, application=application, **entry_public_values(application=application)
             )
             event = application_transition(
                 application=application,

@@ -106,6 +106,8 @@ class ExpertProfile(models.Model):
     )
     is_active = models.BooleanField("在岗", default=True)
     capacity = models.PositiveSmallIntegerField("同时评审上限", default=30)
+    # Shown to applicants in their access record instead of the expert's name (PIPL: who handled my data).
+    institution = models.CharField("所在单位", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "评审专家"

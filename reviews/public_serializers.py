@@ -13,9 +13,15 @@ REASON_MAX_LENGTH = 1000
 class AnnouncementEntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="masked_name", help_text="脱敏姓名，如 张*明、李*")
-    id_number = serializers.CharField(source="masked_id_number", help_text="脱敏身份证号码，如 6209**********123X")
-    disease = serializers.CharField(source="disease_name", help_text="认定病种")
-    district = serializers.CharField(help_text="参保所在区县")
+    id_number = serializers.CharField(
+        source="masked_id_number",
+        help_text="脱敏身份证号码，如 6209**********123X；不公示病种的条目为空",
+    )
+    disease = serializers.CharField(
+        source="disease_name",
+        help_text="认定病种：按病种目录的公示方式，为病种名称、病种类别，或“门诊慢特病”（不公示病种）",
+    )
+    district = serializers.CharField(help_text="参保所在区县；不公示病种的条目为空")
 
 
 class AnnouncementBatchOutput(serializers.Serializer):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import experts_on_duty, is_officer
-from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
+from applications.models import Application, ApplicationEvent, ApplicationStatus, Document, ReaderRole
 from reviews.calendar import working_days_add, working_days_left_many
 from reviews.models import AssignmentRole, ExpertProfile, ReviewAssignment
 
@@ -140,16 +140,17 @@ def assignment_get(*, expert: User, assignment_id: object) -> ReviewAssignment:
     )
 
 
-def case_reader_role(*, user: User, application: Application) -> str | None:
-    """In which role the user may read the application's documents, or None: the applicant (owner), an
-    officer holding the view permission (officer), an expert while the case is assigned to them and
-    under review (expert)."""
+def case_reader_role(*, user: User, application: Application) -> ReaderRole | None:
+    """In which role the user may read the application's documents, or None (least privilege): the
+    applicant (owner); an officer holding the view permission, once the application has been submitted
+    (a draft is the applicant's own until then); an expert while the case is assigned to them and under
+    review."""
     if application.applicant_id == user.pk:
-        return "owner"
-    if is_officer(user) and user.has_perm("applications.view_document"):
-        return "officer"
+        return ReaderRole.OWNER
+    if is_officer(user) and user.has_perm("applications.view_document") and application.submitted_at is not None:
+        return ReaderRole.OFFICER
     if user.is_active and expert_can_read(user=user, application_id=application.pk):
-        return "expert"
+        return ReaderRole.EXPERT
     return None
 
 

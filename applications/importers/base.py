@@ -37,7 +37,7 @@ CATALOGUE_CSV_COLUMNS = (
     "resident_ratio",
     "resident_annual_limit",
 )
-CATALOGUE_CSV_OPTIONAL = ("reexam_evidence", "notes")
+CATALOGUE_CSV_OPTIONAL = ("reexam_evidence", "notes", "publication")
 INSURED_CHUNK_SIZE = 1000
 
 REGION_CODE_RE = re.compile(r"^[0-9]{6}$")

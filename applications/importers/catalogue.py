@@ -26,7 +26,8 @@ from applications.importers.base import (
     read_text,
     upsert,
 )
-from applications.models import MAX_RECORD_AGE_DAYS, Disease, DiseaseCategory
+from applications.models import MAX_RECORD_AGE_DAYS, Disease, DiseaseCategory, PublicationLevel
+from reviews.announcements import announcement_entries_republish
 
 
 @transaction.atomic
@@ -62,6 +63,7 @@ def catalogue_import(*, path: str | Path) -> ImportResult:
 
     existing = {disease.code: disease for disease in Disease.objects.all()}
     seen: set[str] = set()
+    republish: list[Disease] = []
     for location, raw in items:
         values, errors = _disease_values(raw, categories=categories)
         code = values.pop("code", "")
@@ -71,7 +73,13 @@ def catalogue_import(*, path: str | Path) -> ImportResult:
             result.errors.extend(RowError(location, name, message) for name, message in errors)
             continue
         seen.add(code)
-        upsert(Disease, existing, code=code, values=values, result=result)
+        before = existing[code].publication if code in existing else None
+        disease = upsert(Disease, existing, code=code, values=values, result=result)
+        if before is not None and disease.publication != before:
+            republish.append(disease)
+    # What is already published follows the new rule at once.
+    for disease in republish:
+        announcement_entries_republish(disease=disease)
     return result
 
 
@@ -153,6 +161,12 @@ def _disease_values(
             values["is_active"] = as_bool(raw["is_active"])
         except ValidationError as exc:
             errors.append(("is_active", error_text(exc)))
+    # Only when the file says so: an entry without it keeps what an officer chose in the admin.
+    if raw.get("publication") not in (None, ""):
+        if raw["publication"] in PublicationLevel.values:
+            values["publication"] = raw["publication"]
+        else:
+            errors.append(("publication", f"应为 {'、'.join(PublicationLevel.values)} 之一。"))
 
     # The model's own checks (lengths, ratio bounds) for the fields that parsed.
     errors += model_errors(Disease(**values), exclude=["category", *(name for name, _ in errors)])

@@ -57,6 +57,8 @@ DEVELOPMENT_BLIND_INDEX_KEY = "local-insecure-blind-index-key-for-demo-mode-only
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# The bureau as applicants and the public read it: certificates, the access record, the admin.
+BUREAU_NAME = env("BUREAU_NAME", "酒泉市医疗保障局")
 # Demo accounts (seed_demo) exist only where this is on.
 DEMO_MODE = env_bool("DEMO_MODE", False)
 
@@ -350,6 +352,8 @@ SPECTACULAR_SETTINGS = {
         "NewApplicationKindEnum": "applications.serializers.NEW_KIND_CHOICES",
         "CertificationStatusEnum": "certification.models.CertificationStatus",
         "NotificationKindEnum": "notifications.models.NotificationKind",
+        "ReaderRoleEnum": "applications.models.ReaderRole",
+        "RoleEnum": "reviews.models.AssignmentRole",
     },
 }
 

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.roles import OFFICERS
 from applications.models import Application, ApplicationStatus, Document, DocumentAccess
@@ -196,8 +197,14 @@ def test_owner_download_returns_bytes_and_is_logged(client, applicant, draft):
     assert access.user_agent == "pytest-agent"
 
 
-def test_officer_can_download_and_is_logged(client, draft):
+def submitted(draft) -> None:  # type: ignore[no-untyped-def]
+    Application.objects.filter(pk=draft["id"]).update(submitted_at=timezone.now())
+
+
+def test_officer_can_download_once_submitted_and_is_logged(client, draft):
     document = upload(client, draft["id"], png_bytes()).json()
+    assert bearer_client(officer()).get(document["file_url"]).status_code == 404  # the applicant's own draft
+    submitted(draft)
     response = bearer_client(officer()).get(document["file_url"])
     assert response.status_code == 200
     assert DocumentAccess.objects.get().role == "officer"
@@ -213,6 +220,7 @@ def test_staff_who_is_no_officer_cannot_download_even_with_the_permission(client
 
 def test_officer_whose_group_lost_the_permission_cannot_download(client, draft):
     document = upload(client, draft["id"], png_bytes()).json()
+    submitted(draft)
     Group.objects.get(name=OFFICERS).permissions.remove(Permission.objects.get(codename="view_document"))
     assert bearer_client(officer()).get(document["file_url"]).status_code == 404
 

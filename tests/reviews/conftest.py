@@ -6,6 +6,7 @@ from reviews.calendar import calendar_seed
 from tests.api import bearer_client
 from tests.reviews import expert_review_helpers, public_helpers, workbench_helpers
 from tests.reviews.factories import ExpertFactory
+from tests.reviews.public_helpers import ON as PUBLIC_ON
 from tests.reviews.public_helpers import approved, entry_of, experts_for, published
 from tests.reviews.review_helpers import at, category, expert, officer
 
@@ -111,3 +112,14 @@ def batch(app):
 @pytest.fixture
 def entry(app, batch):
     return entry_of(app)
+
+
+@pytest.fixture
+def public_cache_and_day(settings):  # type: ignore[no-untyped-def]
+    """For the public announcement tests: an empty cache of their own (the public GETs are cached for a
+    minute) and today = the day the helpers publish on."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
+    with at(PUBLIC_ON):
+        yield

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 import pytest
 from django.db import connection
@@ -15,10 +14,17 @@ from applications.models import Application, Document, DocumentKind, Hospital
 from reviews.models import AnnouncementEntry, EntryStatus
 from reviews.public_serializers import ObjectionInput
 from tests.factories import HospitalFactory, UserFactory, make_id_number
-from tests.reviews.public_helpers import ON, approved, entry_of, experts_for, other_batch, published
+from tests.reviews.public_helpers import (
+    ON,
+    approved,
+    entry_of,
+    experts_for,
+    other_batch,
+    published,
+)
 from tests.reviews.review_helpers import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_cache_and_day")]
 
 API = "/api/v1/announcements/"
 PAGES = "/gongshi/"
@@ -32,20 +38,6 @@ PRIVATE_SQL = (
     "accounts_user",
     '"application_id"',
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    # The public GETs are cached for a minute: each test gets its own empty cache.
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
-    }
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with at(ON):
-        yield
 
 
 @pytest.fixture
