@@ -20,3 +20,14 @@ def user_register(*, username: str, password: str, name: str, id_number: str, ph
     except IntegrityError:  # a concurrent registration won the race
         raise Conflict("该用户名或身份证号码已被注册。", code="account_exists", field="username") from None
     return user
+
+
+def user_anonymise(*, user: User) -> None:
+    """End an account whose retention period is over: no name, ID number, phone or e-mail left, no login.
+    The rows that refer to it (cases, certificates, the access log) stay, pointing at nobody nameable."""
+    user.username = f"deleted-{user.pk}"
+    user.name = user.first_name = user.last_name = user.email = ""
+    user.id_number = user.phone = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()

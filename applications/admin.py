@@ -25,6 +25,7 @@ from applications.models import (
     DocumentAccess,
     Hospital,
     InsuredPerson,
+    RetentionPolicy,
 )
 from config.auth import authenticated_user
 from config.domain import DomainError
@@ -252,6 +253,18 @@ class DocumentAccessAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    list_display = ["record", "days", "reminder_days"]
+    list_editable = ["days", "reminder_days"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one row per kind of record, from the migration
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

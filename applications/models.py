@@ -228,6 +228,8 @@ class Application(models.Model):
     # The completeness check: when it was last put on the queue, and how many times (retry_stuck gives up).
     check_queued_at = models.DateTimeField("检查排队时间", null=True, blank=True)
     check_attempts = models.PositiveSmallIntegerField("检查排队次数", default=0)
+    # Retention: when the applicant was told that this untouched draft will be deleted.
+    retention_notice_at = models.DateTimeField("草稿删除提醒时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -329,6 +331,8 @@ class Document(models.Model):
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # Retention: the stored file was deleted at the end of its period (the row stays for the record).
+    purged_at = models.DateTimeField("按保存期限删除时间", null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -397,3 +401,28 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RetentionRecord(models.TextChoices):
+    DRAFT = "draft", "长期未修改的草稿：删除草稿及其材料"
+    CLOSED_CASE_SCANS = "closed_case_scans", "已撤回或未通过的申请：删除材料文件"
+    ENDED_CERTIFICATION = "ended_certification", "已终止的待遇认定：删除材料文件，注销并匿名化账户"
+
+
+class RetentionPolicy(models.Model):
+    """How long a kind of record is kept (PIPL art. 19: no longer than needed); applied by the daily
+    `retention` job. Data, edited in the admin; the migration ships the defaults."""
+
+    record = models.CharField("记录种类", max_length=30, choices=RetentionRecord.choices, unique=True)
+    days = models.PositiveIntegerField(
+        "保存期限（天）", validators=[MinValueValidator(1)], help_text="草稿自最后修改起算；其他自结论或终止之日起算"
+    )
+    reminder_days = models.PositiveIntegerField("提前提醒（天）", default=0, help_text="仅草稿：删除前提醒申请人")
+
+    class Meta:
+        ordering = ["record"]
+        verbose_name = "数据保存期限"
+        verbose_name_plural = "数据保存期限"
+
+    def __str__(self) -> str:
+        return f"{self.get_record_display()}：{self.days}天"

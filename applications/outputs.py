@@ -65,6 +65,9 @@ class DocumentOutput(serializers.ModelSerializer):
             "file_url",
         ]
 
-    def get_file_url(self, obj: Document) -> str:
-        # The only way to the bytes: the permission-checked, logged endpoint. Never a storage URL.
+    def get_file_url(self, obj: Document) -> str | None:
+        # The only way to the bytes: the permission-checked, logged endpoint. Never a storage URL. None once
+        # the file was deleted at the end of its retention period.
+        if obj.purged_at is not None:
+            return None
         return reverse("application-document-file", kwargs={"pk": obj.application_id, "document_id": obj.pk})

@@ -48,7 +48,10 @@ def document_for_reader(*, user: User, application_id: UUID | str, document_id: 
 
     Readers: the owner, an officer holding the view permission, an expert the case is assigned to."""
     document = get_object_or_404(
-        Document.objects.select_related("application"), application_id=application_id, pk=document_id
+        Document.objects.select_related("application"),
+        application_id=application_id,
+        pk=document_id,
+        purged_at__isnull=True,  # deleted at the end of its retention period
     )
     role = case_reader_role(user=user, application=document.application)
     if role is None:

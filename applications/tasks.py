@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from applications import jobs, services
+from applications import jobs, retention, services
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
@@ -25,3 +25,9 @@ def application_check_task(application_id: str) -> None:
 def retry_stuck_task() -> str:
     # Runs every 2 minutes: it must end well before the next run starts.
     return jobs.retry_stuck(on=timezone.localdate())
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1860)
+def retention_task() -> str:
+    # Deletes in batches; a big backlog (the first run on an old database) may take many minutes.
+    return retention.retention_sweep(on=timezone.localdate())

@@ -50,6 +50,9 @@ class Certification(models.Model):
     status_reason = models.TextField("状态说明", blank=True)
     issued_at = models.DateTimeField("发证时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Retention: when, its period over after the benefit ended, its scans were deleted and its holder
+    # anonymised (applications.retention).
+    retention_done_at = models.DateTimeField("保存期满处理时间", null=True, blank=True)
 
     class Meta:
         db_table = "applications_certification"

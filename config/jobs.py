@@ -27,6 +27,7 @@ JOBS: dict[str, Job] = {
     "annual_reviews": Job(
         "certification.jobs.annual_reviews", "certification.tasks.annual_reviews_task", ("daily", "07:00")
     ),
+    "retention": Job("applications.retention.retention_sweep", "applications.tasks.retention_task", ("daily", "03:00")),
 }
 
 

@@ -119,6 +119,14 @@ CATALOGUE: dict[NotificationKind, Message] = {
         body="您的{filing_type}备案（{place}）{status}。{reason}",
         sms="您的异地备案已有结果，请登录查看。",
     ),
+    K.DRAFT_EXPIRING: Message(
+        title="申请草稿{reference}即将删除",
+        body=(
+            "您的申请草稿{reference}已较长时间未修改。按个人信息保存期限的规定，它将于{delete_on:" + DATE + "}"
+            "连同已上传的材料一并删除。如需继续申请，请在此之前登录补充或提交。"
+        ),
+        sms="您的申请草稿{reference}长期未修改，即将删除，如需继续申请请登录处理。",
+    ),
     # --- experts
     K.ASSIGNED: Message(
         title="新分派评审案件{reference}",

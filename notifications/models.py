@@ -32,6 +32,7 @@ class NotificationKind(models.TextChoices):
     CERTIFICATION_LAPSED = "certification_lapsed", "待遇暂停"
     CERTIFICATION_REVOKED = "certification_revoked", "待遇认定撤销"
     REMOTE_FILING_DECIDED = "remote_filing_decided", "异地备案结果"
+    DRAFT_EXPIRING = "draft_expiring", "草稿即将删除"
     # to experts
     ASSIGNED = "assigned", "新评审案件"
     ESCALATION_ASSIGNED = "escalation_assigned", "意见分歧复核案件"

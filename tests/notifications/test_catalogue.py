@@ -40,7 +40,17 @@ def sample_params(kind: NotificationKind) -> dict[str, object]:
     return params
 
 
-DATES = {"deadline", "starts_on", "ends_on", "benefit_start_date", "due", "next_review_due", "on", "decide_by"}
+DATES = {
+    "deadline",
+    "starts_on",
+    "ends_on",
+    "benefit_start_date",
+    "due",
+    "next_review_due",
+    "on",
+    "decide_by",
+    "delete_on",
+}
 
 
 def test_every_kind_has_its_texts_and_the_catalogue_nothing_else():
