@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.identity import mask_id_number, mask_name
@@ -27,6 +28,7 @@ from applications.models import (
     InsuredPerson,
     RetentionPolicy,
 )
+from certification.lifecycle import insured_status_changed
 from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
@@ -89,6 +91,13 @@ class InsuredPersonAdmin(admin.ModelAdmin):
     @admin.display(description="身份证号码")
     def masked_id_number(self, obj: InsuredPerson) -> str:
         return mask_id_number(obj.id_number)
+
+    def save_model(self, request: HttpRequest, obj: InsuredPerson, form: Any, change: bool) -> None:
+        previous = InsuredPerson.objects.get(pk=obj.pk).status if change else obj.status
+        super().save_model(request, obj, form, change)
+        effects = insured_status_changed(person=obj, previous=previous, on=timezone.localdate())
+        for line in effects.lines:
+            self.message_user(request, f"参保状态变更影响待遇：{line}", messages.WARNING)
 
 
 class EventInline(admin.TabularInline):

@@ -26,6 +26,7 @@ from applications.serializers import (
     ApplicationCreateInput,
     ApplicationListOutput,
     ApplicationOutput,
+    ApplicationUpdateInput,
     DiseaseOutput,
     DocumentOutput,
     DocumentUploadInput,
@@ -63,14 +64,14 @@ class DiseaseListApi(generics.ListAPIView):
 
 @method_decorator(cache_page(60), name="get")
 class HospitalListApi(generics.ListAPIView):
-    """Designated medical institutions (public)."""
+    """Medical institutions (public): level, and whether each is a designated institution (定点)."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[type] = []
     serializer_class = HospitalOutput
     pagination_class = None
     problem_statuses = (400,)  # a filter value that is not one of its choices
-    filterset_fields = ["level", "region_code"]
+    filterset_fields = ["level", "region_code", "is_designated"]
 
     def get_queryset(self) -> QuerySet[Hospital]:
         return selectors.hospital_list()
@@ -107,6 +108,9 @@ class ApplicationListCreateApi(generics.GenericAPIView):
             diagnosing_hospital_code=values["diagnosing_hospital"],
             agent=services.Agent(**agent) if agent else None,
             kind=values.get("kind") or "new",
+            designated_points=values.get("designated_points") or [],
+            diagnosing_doctor_name=values.get("diagnosing_doctor_name", ""),
+            diagnosing_doctor_code=values.get("diagnosing_doctor_code", ""),
         )
         application = selectors.application_get(user=user, application_id=application.pk)
         return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)
@@ -117,6 +121,20 @@ class ApplicationDetailApi(APIView):
     def get(self, request: Request, pk: str) -> Response:
         application = selectors.application_get(user=authenticated_user(request), application_id=pk)
         return Response(ApplicationOutput(application).data)
+
+    @extend_schema(
+        request=ApplicationUpdateInput,
+        responses={200: ApplicationOutput, **problems(409)},
+        summary="修改草稿（定点医疗机构、诊断医师）",
+        description="草稿或待补正时可修改；提交后由完整性检查一并核对。",
+    )
+    def patch(self, request: Request, pk: str) -> Response:
+        data = ApplicationUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
+        services.application_update(application=application, user=user, **data.validated_data)
+        return Response(ApplicationOutput(selectors.application_get(user=user, application_id=pk)).data)
 
 
 class ApplicationSubmitApi(APIView):

@@ -25,6 +25,7 @@ from applications.models import (
     InsuredPerson,
     InsuredStatus,
 )
+from certification.points import designated_points_problems
 from certification.selectors import certification_live_exists
 
 Problem = dict[str, str]
@@ -134,6 +135,10 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
         )
     if application.diagnosis_date > on:
         problems.append(_problem("diagnosis_date_future", "diagnosis_date", "确诊日期不能晚于今天。"))
+    # The designated institutions where the benefit will be used (an annual review keeps its own).
+    if application.kind != ApplicationKind.ANNUAL_REVIEW:
+        for message in designated_points_problems(application.designated_points):
+            problems.append(_problem("designated_points_invalid", "designated_points", message))
 
     # 5. Insurance: registered, paying normally, in this pooling region.
     problems.extend(_insurance_problems(application))

@@ -24,6 +24,7 @@ class DiseaseAdminForm(forms.ModelForm):
             "employee_annual_limit",
             "resident_ratio",
             "resident_annual_limit",
+            "benefit_months",
             "publication",
             "is_active",
             "notes",

@@ -90,6 +90,12 @@ class Disease(models.Model):
     resident_annual_limit = models.PositiveIntegerField("居民年度限额(元)", default=6000)
     is_active = models.BooleanField("可申请", default=True)
     notes = models.TextField("认定要点", blank=True)
+    benefit_months = models.PositiveSmallIntegerField(
+        "待遇期（月）",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="认定生效后享受待遇的期限；期间每年复核一次。长期慢性病一般60个月，阶段性治疗一般24个月。",
+    )
     publication = models.CharField(
         "公示方式",
         max_length=10,
@@ -197,6 +203,10 @@ class Application(models.Model):
     diagnosing_hospital = models.ForeignKey(
         Hospital, on_delete=models.PROTECT, related_name="diagnosed_applications", verbose_name="确诊医院"
     )
+    diagnosing_doctor_name = models.CharField("诊断医师姓名", max_length=50, blank=True)
+    diagnosing_doctor_code = models.CharField("诊断医师代码", max_length=30, blank=True)
+    # 定点医疗机构: the codes of the 1–3 designated institutions chosen for treatment, in order.
+    designated_points = models.JSONField("选择的定点医疗机构", default=list, blank=True)
     # 代办: the person who filled the application in for the account holder.
     agent_name = models.CharField("代办人姓名", max_length=50, blank=True)
     agent_id_number = EncryptedCharField(

@@ -15,7 +15,7 @@ from applications.models import ApplicationEvent, Document, Hospital
 class HospitalOutput(serializers.ModelSerializer):
     class Meta:
         model = Hospital
-        fields = ["code", "name", "level", "region_code", "can_appraise"]
+        fields = ["code", "name", "level", "region_code", "is_designated", "can_appraise"]
 
 
 class EventOutput(serializers.ModelSerializer):

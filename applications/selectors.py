@@ -64,7 +64,9 @@ def disease_list() -> QuerySet[Disease]:
 
 
 def hospital_list() -> QuerySet[Hospital]:
-    return Hospital.objects.filter(is_designated=True).order_by("code")
+    """Every institution of the register: designated ones (定点) for treatment points, any level-2+ one
+    for a diagnosis. `?is_designated=true` filters."""
+    return Hospital.objects.order_by("code")
 
 
 def application_access_log(*, application: Application) -> QuerySet[DocumentAccess]:

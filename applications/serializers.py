@@ -3,6 +3,7 @@ owner reads it (status, problems, deadline and how it was counted, events, certi
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -17,6 +18,7 @@ from applications.models import (
     Disease,
     DocumentAccess,
     DocumentKind,
+    Hospital,
     ReaderRole,
 )
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
@@ -63,12 +65,50 @@ class AgentInput(serializers.Serializer):
     phone = MobileField()
 
 
-class ApplicationCreateInput(serializers.Serializer):
+def designated_points_field() -> serializers.ListField:
+    maximum = settings.DESIGNATED_POINTS_MAX
+    return serializers.ListField(
+        child=serializers.CharField(max_length=30),
+        required=False,
+        max_length=maximum,
+        help_text=f"选择的定点医疗机构编码，1至{maximum}家，按顺序；至少一家二级及以上"
+        "（GET /hospitals/?is_designated=true）",
+        error_messages={
+            "max_length": f"定点医疗机构最多选择{maximum}家。",
+            "not_a_list": "定点医疗机构应为机构编码的列表。",
+        },
+    )
+
+
+class DoctorFields(serializers.Serializer):
+    diagnosing_doctor_name = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text="诊断医师姓名（报送医保信息平台）"
+    )
+    diagnosing_doctor_code = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, help_text="诊断医师代码（医保医师代码）"
+    )
+
+
+class ApplicationCreateInput(DoctorFields):
     disease_code = serializers.CharField(max_length=20)
     diagnosis_date = serializers.DateField()
     diagnosing_hospital = serializers.CharField(max_length=30, help_text="医疗机构编码 (GET /hospitals/)")
     agent = AgentInput(required=False, allow_null=True)
     kind = serializers.ChoiceField(choices=NEW_KIND_CHOICES, default=ApplicationKind.NEW, required=False)
+    designated_points = designated_points_field()
+
+
+class ApplicationUpdateInput(DoctorFields):
+    """What an applicant may still change on a draft or a case sent back for supplement."""
+
+    designated_points = designated_points_field()
+
+
+class DesignatedPointOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.IntegerField()
+    is_designated = serializers.BooleanField()
 
 
 class WithdrawInput(serializers.Serializer):
@@ -98,6 +138,7 @@ class ApplicationOutput(serializers.ModelSerializer):
     certificate = serializers.SerializerMethodField()
     working_days_left = serializers.SerializerMethodField()
     deadline_explanation = serializers.SerializerMethodField()
+    designated_points = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -110,6 +151,9 @@ class ApplicationOutput(serializers.ModelSerializer):
             "disease",
             "diagnosis_date",
             "diagnosing_hospital",
+            "diagnosing_doctor_name",
+            "diagnosing_doctor_code",
+            "designated_points",
             "agent",
             "documents",
             "problems",
@@ -129,6 +173,15 @@ class ApplicationOutput(serializers.ModelSerializer):
     )
     def get_disease(self, obj: Application) -> dict:
         return {"code": obj.disease.code, "name": obj.disease.name}
+
+    @extend_schema_field(DesignatedPointOutput(many=True))
+    def get_designated_points(self, obj: Application) -> list[dict]:
+        hospitals = {h.code: h for h in Hospital.objects.filter(code__in=obj.designated_points or [])}
+        return [
+            {"code": h.code, "name": h.name, "level": h.level, "is_designated": h.is_designated}
+            for h in (hospitals.get(code) for code in obj.designated_points or [])
+            if h is not None
+        ]
 
     @extend_schema_field(AgentOutput(allow_null=True))
     def get_agent(self, obj: Application) -> dict | None:

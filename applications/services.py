@@ -67,6 +67,9 @@ def application_create(
     diagnosing_hospital_code: str,
     agent: Agent | None = None,
     kind: str = ApplicationKind.NEW,
+    designated_points: list[str] | None = None,
+    diagnosing_doctor_name: str = "",
+    diagnosing_doctor_code: str = "",
 ) -> Application:
     if not applicant.id_number or applicant.is_staff:
         # Staff accounts carry no insured identity: they work in the admin, not through this API.
@@ -106,9 +109,13 @@ def application_create(
             code="duplicate_certification",
             field="disease_code",
         )
-    fields: dict[str, object] = {}
+    fields: dict[str, object] = {
+        "designated_points": list(designated_points or []),
+        "diagnosing_doctor_name": diagnosing_doctor_name.strip(),
+        "diagnosing_doctor_code": diagnosing_doctor_code.strip(),
+    }
     if agent is not None:
-        fields = {"agent_name": agent.name, "agent_id_number": agent.id_number, "agent_phone": agent.phone}
+        fields |= {"agent_name": agent.name, "agent_id_number": agent.id_number, "agent_phone": agent.phone}
     try:
         return application_create_record(
             applicant=applicant,
@@ -123,6 +130,26 @@ def application_create(
     except IntegrityError:
         # The partial unique index caught a concurrent duplicate (double click on "create").
         raise Conflict(DUPLICATE_OPEN, code="duplicate_open_application", field="disease_code") from None
+
+
+@transaction.atomic
+def application_update(*, application: Application, user: User, **values: object) -> Application:
+    """The applicant changes what they may still change before (re)submitting: the designated points
+    and the diagnosing doctor. Checked with everything else by the completeness check."""
+    application = application_lock(application_id=application.pk)
+    if application.applicant_id != user.pk:
+        raise InvalidInput("未找到该申请。", code="not_found")
+    if application.status not in EDITABLE_STATUSES:
+        raise InvalidState("申请已提交，当前不能修改；如需补正请等待一次性告知。", code="not_editable")
+    changed = []
+    for name in ("designated_points", "diagnosing_doctor_name", "diagnosing_doctor_code"):
+        if name in values:
+            value = values[name]
+            setattr(application, name, list(value) if name == "designated_points" else str(value).strip())  # type: ignore[call-overload]
+            changed.append(name)
+    if changed:
+        application.save(update_fields=[*changed, "updated_at"])
+    return application
 
 
 @transaction.atomic

@@ -15,14 +15,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.identity import mask_name
-from certification.models import Certification, RemoteFiling
+from certification.lifecycle import certification_end
+from certification.models import Certification, CertificationStatus, RemoteFiling
 from certification.pdf import certificate_pdf_render
+from certification.points import designated_points_change, designated_points_current
 from certification.remote import remote_filing_create
 from certification.rules import certification_is_valid
 from certification.selectors import certification_by_code, certification_get, certification_list, remote_filing_list
 from certification.serializers import (
+    CertificateExitInput,
     CertificateOutput,
     CertificateVerifyOutput,
+    DesignatedPointsInput,
     RemoteFilingInput,
     RemoteFilingOutput,
 )
@@ -68,6 +72,16 @@ class CertificatePdfApi(APIView):
         return response
 
 
+# What a verifier is told about an invalid certificate: that it is, never why (a suspension of the
+# insurance, a fraud finding or a death is the holder's own business).
+PUBLIC_NOTES: dict[str, str] = {
+    CertificationStatus.LAPSED: "待遇暂停",
+    CertificationStatus.SUSPENDED: "待遇暂停",
+    CertificationStatus.REVOKED: "已撤销",
+    CertificationStatus.ENDED: "待遇已终止",
+}
+
+
 class CertificateVerifyApi(APIView):
     """Anyone checks a printed or shown certificate by its code.
 
@@ -109,14 +123,18 @@ class CertificateVerifyApi(APIView):
         if certification is None:
             body = {"valid": False}
         else:
+            valid = certification_is_valid(certification=certification, on=timezone.localdate())
             body = {
-                "valid": certification_is_valid(certification=certification, on=timezone.localdate()),
+                "valid": valid,
                 "status": certification.status,
                 "holder": mask_name(certification.holder.name),
                 "disease": certification.disease.name,
                 "benefit_start_date": certification.benefit_start_date,
                 "valid_until": certification.valid_until,
+                "designated_points": [p.hospital.name for p in designated_points_current(certification)],
             }
+            if not valid:
+                body["note"] = PUBLIC_NOTES.get(certification.status, "已过有效期")
         response = Response(CertificateVerifyOutput(body).data)
         response["Cache-Control"] = "no-store"  # a revocation shows at once
         return response
@@ -156,3 +174,39 @@ class RemoteFilingListCreateApi(generics.GenericAPIView):
             proof=values.get("proof"),
         )
         return Response(RemoteFilingOutput(filing).data, status=status.HTTP_201_CREATED)
+
+
+class CertificateExitApi(APIView):
+    @extend_schema(
+        request=CertificateExitInput,
+        responses={200: CertificateOutput, **problems(409)},
+        summary="退出待遇（已治愈或本人申请）",
+        description="持证人终止本人的门诊慢特病待遇；凭证随即失效（核验显示无效），并向医保信息平台撤销登记。",
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        data = CertificateExitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticated_user(request)
+        certification = certification_get(user=user, certification_id=pk)
+        certification_end(
+            certification=certification, reason=data.validated_data["reason"], actor=user, on=timezone.localdate()
+        )
+        return Response(CertificateOutput(certification_get(user=user, certification_id=pk)).data)
+
+
+class CertificatePointsApi(APIView):
+    @extend_schema(
+        request=DesignatedPointsInput,
+        responses={200: CertificateOutput, **problems(409)},
+        summary="变更定点医疗机构",
+        description="次日生效；每个自然年度可变更一次（政策参数），特殊情况由经办人员在后台变更。",
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        data = DesignatedPointsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticated_user(request)
+        certification = certification_get(user=user, certification_id=pk)
+        designated_points_change(
+            certification=certification, codes=data.validated_data["points"], actor=user, on=timezone.localdate()
+        )
+        return Response(CertificateOutput(certification_get(user=user, certification_id=pk)).data)

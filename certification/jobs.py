@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from applications.models import OPEN_STATUSES, ApplicationStatus
@@ -19,7 +20,9 @@ from certification.models import (
     Certification,
     CertificationEvent,
     CertificationStatus,
+    EndReason,
 )
+from certification.platform.outbox import platform_cancel_bulk
 from certification.rules import (
     REVIEW_OPENS_DAYS_BEFORE,
     days_left_text,
@@ -33,12 +36,15 @@ BATCH = 2000
 # A holder who submitted their review in time is not lapsed while the bureau is still on it.
 BUREAU_SIDE_STATUSES = [ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW]
 MARK_REASON = "进入年度资格复核期"
+# A review falls due only inside the benefit period: one due after its end is never asked for.
+REVIEWED_WITHIN_PERIOD = Q(benefit_ends_on__isnull=True) | Q(benefit_ends_on__gt=F("next_review_due"))
 
 
 def annual_reviews(*, on: dt.date) -> str:
     """The daily job: `review_due` from 30 days before the due date, reminders 30 and 7 days before and
     on the day (each once), and lapse after the grace period."""
     horizon = on + dt.timedelta(days=REVIEW_OPENS_DAYS_BEFORE)
+    ended = _period_over(on=on)
     marked = _mark_review_due(horizon=horizon)
     if marked > BATCH:
         # Many rows changed status at once: refresh the planner's statistics, or the batched reads below
@@ -51,7 +57,22 @@ def annual_reviews(*, on: dt.date) -> str:
     lapsed = _lapse(on=on)
     # Only what this run did: reminders a concurrent run recorded first are that run's to report.
     reminded = f"{reminders.recorded} reminders recorded ({reminders.queued} queued)"
-    return f"{marked} marked review_due, {reminded}, {lapsed} lapsed"
+    return f"{marked} marked review_due, {reminded}, {lapsed} lapsed, {ended} ended at the end of their period"
+
+
+def _period_over(*, on: dt.date) -> int:
+    """Live or suspended benefits whose period ended before `on`: ended (a new application starts the
+    next period)."""
+    from certification.lifecycle import certification_end
+
+    ended = 0
+    over = Certification.objects.filter(
+        status__in=[*LIVE_CERTIFICATION_STATUSES, CertificationStatus.SUSPENDED], benefit_ends_on__lt=on
+    )
+    for certification in over.order_by("benefit_ends_on", "pk").iterator(chunk_size=BATCH):
+        certification_end(certification=certification, reason=EndReason.PERIOD_OVER, actor=None, on=on)
+        ended += 1
+    return ended
 
 
 def _bulk_events(ids: Sequence[UUID], *, source: str, target: str, reason: str) -> None:
@@ -75,6 +96,7 @@ def _mark_review_due(*, horizon: dt.date) -> int:
             ids = list(
                 Certification.objects.select_for_update(of=("self",))
                 .filter(status=CertificationStatus.ACTIVE, next_review_due__lte=horizon)
+                .filter(REVIEWED_WITHIN_PERIOD)
                 .order_by()
                 .values_list("pk", flat=True)[:BATCH]
             )
@@ -97,6 +119,7 @@ def _reminders(*, on: dt.date, horizon: dt.date) -> Iterator[BulkMessage]:
             next_review_due__lte=horizon,
             next_review_due__gte=lapse_cutoff(on=on),
         )
+        .filter(REVIEWED_WITHIN_PERIOD)
         .exclude(annual_reviews__status__in=[*OPEN_STATUSES])
         .order_by("pk")
     )
@@ -173,4 +196,5 @@ def _lapse(*, on: dt.date) -> int:
                     for row in rows
                 ),
             )
+            platform_cancel_bulk(certification_ids=[r["pk"] for r in rows], memo="逾期未完成年度资格复核，待遇暂停")
             lapsed += len(rows)

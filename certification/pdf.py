@@ -34,6 +34,7 @@ from reportlab.pdfgen import canvas
 
 from accounts.identity import mask_id_number
 from certification.models import Certification
+from certification.points import designated_points_current
 from certification.rules import certification_is_valid, chinese_date
 
 TITLE = "门诊慢特病待遇认定电子凭证"
@@ -127,6 +128,7 @@ def certificate_rows(*, certification: Certification) -> list[tuple[str, str]]:
         ("下次复核日期", chinese_date(certification.next_review_due)),
         ("报销比例", percent(certification.reimbursement_ratio)),
         ("年度支付限额", yuan(certification.annual_limit)),
+        ("定点医疗机构", "、".join(p.hospital.name for p in designated_points_current(certification)) or "—"),
     ]
 
 

@@ -32,6 +32,16 @@ CERTIFICATION_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (C.ACTIVE, C.REVOKED),  # by an officer, or replaced by a change application's certification
         (C.REVIEW_DUE, C.REVOKED),
         (C.LAPSED, C.REVOKED),
+        # the insured registry: paying suspended, then restored (or terminated: ended)
+        (C.ACTIVE, C.SUSPENDED),
+        (C.REVIEW_DUE, C.SUSPENDED),
+        (C.SUSPENDED, C.ACTIVE),
+        (C.SUSPENDED, C.REVOKED),
+        # ended: by the holder (cured, leaving), an officer (death, insurance ended, fraud), the period's end
+        (C.ACTIVE, C.ENDED),
+        (C.REVIEW_DUE, C.ENDED),
+        (C.SUSPENDED, C.ENDED),
+        (C.LAPSED, C.ENDED),
     }
 )
 
@@ -81,6 +91,18 @@ def validity(*, effective_on: dt.date) -> tuple[dt.date, dt.date]:
     """(next_review_due, valid_until): reviewed yearly; still valid through the grace period."""
     next_review_due: dt.date = effective_on + relativedelta(months=settings.CERTIFICATION_REVIEW_MONTHS)
     return next_review_due, next_review_due + dt.timedelta(days=settings.REVIEW_GRACE_DAYS)
+
+
+def benefit_ends_on(*, effective_on: dt.date, months: int) -> dt.date:
+    """The last day of a benefit period of `months` that starts on `effective_on`."""
+    last_day: dt.date = effective_on + relativedelta(months=months) - dt.timedelta(days=1)
+    return last_day
+
+
+def valid_until_capped(*, next_review_due: dt.date, ends_on: dt.date | None) -> dt.date:
+    """Valid through the review's grace period, never past the end of the benefit period."""
+    until = next_review_due + dt.timedelta(days=settings.REVIEW_GRACE_DAYS)
+    return min(until, ends_on) if ends_on else until
 
 
 def certification_is_valid(*, certification: Certification, on: dt.date) -> bool:

@@ -13,6 +13,7 @@ from certification.models import (
     LIVE_CERTIFICATION_STATUSES,
     Certification,
     CertificationEvent,
+    DesignatedPoint,
     RemoteFiling,
     RemoteFilingStatus,
 )
@@ -24,7 +25,14 @@ def certification_list(*, user: User) -> QuerySet[Certification]:
     return (
         Certification.objects.filter(holder=user)
         .select_related("disease", "holder")
-        .prefetch_related(Prefetch("events", queryset=CertificationEvent.objects.order_by("at", "id")))
+        .prefetch_related(
+            Prefetch("events", queryset=CertificationEvent.objects.order_by("at", "id")),
+            Prefetch(
+                "designated_points",
+                queryset=DesignatedPoint.objects.filter(ends_on__isnull=True).select_related("hospital"),
+                to_attr="current_points",
+            ),
+        )
         .order_by("-issued_at")
     )
 

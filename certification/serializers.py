@@ -9,9 +9,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from certification.models import (
+    HOLDER_END_REASONS,
     Certification,
     CertificationEvent,
     CertificationStatus,
+    PlatformStatus,
     RemoteFiling,
     RemoteFilingType,
 )
@@ -44,6 +46,14 @@ class CertificateEventOutput(serializers.ModelSerializer):
         }
 
 
+class CertificatePointOutput(serializers.Serializer):
+    order = serializers.IntegerField(help_text="顺序（1–3）")
+    code = serializers.CharField(source="hospital.code", help_text="定点医疗机构编码")
+    name = serializers.CharField(source="hospital.name")
+    level = serializers.IntegerField(source="hospital.level", help_text="医院等级（1–3）")
+    begins_on = serializers.DateField(help_text="自该日起在此就医享受待遇")
+
+
 class CertificateOutput(serializers.ModelSerializer):
     """The holder's own certification. `status` is the stored status (the lapse job keeps it current)."""
 
@@ -57,7 +67,15 @@ class CertificateOutput(serializers.ModelSerializer):
     annual_limit = serializers.IntegerField(help_text="年度支付限额（元）")
     pdf_url = serializers.SerializerMethodField()
     verify_url = serializers.SerializerMethodField()
-    events = CertificateEventOutput(many=True, help_text="认定的变更记录（发证、年度复核、失效、撤销）")
+    events = CertificateEventOutput(
+        many=True, help_text="认定的变更记录（发证、年度复核、失效、撤销、暂停、终止、定点变更、医保平台登记）"
+    )
+    designated_points = CertificatePointOutput(source="current_points", many=True, help_text="当前的定点医疗机构")
+    end_reason_display = serializers.CharField(source="get_end_reason_display", help_text="终止原因（已终止时）")
+    platform_status = serializers.ChoiceField(
+        choices=PlatformStatus.choices, help_text="医保信息平台登记状态：待登记、已登记、登记失败、已撤销登记"
+    )
+    platform_status_display = serializers.CharField(source="get_platform_status_display")
 
     class Meta:
         model = Certification
@@ -74,8 +92,14 @@ class CertificateOutput(serializers.ModelSerializer):
             "benefit_start_date",
             "valid_until",
             "next_review_due",
+            "benefit_ends_on",
             "reimbursement_ratio",
             "annual_limit",
+            "designated_points",
+            "end_reason",
+            "end_reason_display",
+            "platform_status",
+            "platform_status_display",
             "issued_at",
             "pdf_url",
             "verify_url",
@@ -102,6 +126,33 @@ class CertificateVerifyOutput(serializers.Serializer):
     disease = serializers.CharField(required=False, help_text="认定病种名称")
     benefit_start_date = serializers.DateField(required=False)
     valid_until = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, help_text="无效时的说明（不涉及原因细节，如 待遇暂停、已终止）")
+    designated_points = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="定点医疗机构名称，按顺序"
+    )
+
+
+class CertificateExitInput(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in HOLDER_END_REASONS],
+        help_text="cured 已治愈；voluntary 本人申请退出",
+        error_messages={"invalid_choice": "退出原因应为 cured（已治愈）或 voluntary（本人申请退出）。"},
+    )
+
+
+class DesignatedPointsInput(serializers.Serializer):
+    points = serializers.ListField(
+        child=serializers.CharField(max_length=30),
+        min_length=1,
+        max_length=3,
+        help_text="新的定点医疗机构编码，1至3家，按顺序，至少一家二级及以上；次日生效，每个自然年度可变更一次",
+        error_messages={
+            "min_length": "请选择1至3家定点医疗机构。",
+            "max_length": "定点医疗机构最多选择3家。",
+            "not_a_list": "定点医疗机构应为机构编码的列表。",
+            "empty": "请选择1至3家定点医疗机构。",
+        },
+    )
 
 
 class RemoteFilingInput(serializers.Serializer):

@@ -21,11 +21,15 @@ from certification.models import (
     CertificationEvent,
     CertificationStatus,
 )
+from certification.platform.outbox import platform_cancel, platform_register
+from certification.points import designated_points_open
 from certification.rules import (
     CERTIFICATION_TRANSITIONS,
     ISSUED,
+    benefit_ends_on,
     benefit_start_date,
     reimbursement_for,
+    valid_until_capped,
     validity,
     verification_code_new,
 )
@@ -76,7 +80,12 @@ def certification_issue(*, application: Application, on: dt.date) -> Certificati
     insurance_type = person.insurance_type if person else InsuranceType.RESIDENT
     ratio, limit = reimbursement_for(disease=application.disease, insurance_type=insurance_type)
     applied_on = timezone.localdate(application.submitted_at) if application.submitted_at else on
-    next_review_due, valid_until = validity(effective_on=on)
+    next_review_due, _ = validity(effective_on=on)
+    ends_on = benefit_ends_on(effective_on=on, months=application.disease.benefit_months)
+    valid_until = valid_until_capped(next_review_due=next_review_due, ends_on=ends_on)
+    starts = benefit_start_date(diagnosis_date=application.diagnosis_date, applied_on=applied_on)
+    if person is not None and starts < person.insured_since:
+        starts = person.insured_since  # never a benefit for days before the person was insured
     if application.kind == ApplicationKind.CHANGE:
         # A changed condition of the same disease replaces the earlier certification; a change
         # that adds a disease simply stands beside the others.
@@ -91,6 +100,7 @@ def certification_issue(*, application: Application, on: dt.date) -> Certificati
                 reason=f"已由变更申请{application.reference}的新认定替代",
             )
             old.save(update_fields=["status", "status_reason", "updated_at"])
+            platform_cancel(certification=old, memo=f"病情变更，由申请{application.reference}的新认定替代")
     for _ in range(5):
         try:
             with transaction.atomic():
@@ -102,10 +112,9 @@ def certification_issue(*, application: Application, on: dt.date) -> Certificati
                     insurance_type=insurance_type,
                     status=CertificationStatus.ACTIVE,
                     effective_on=on,
-                    benefit_start_date=benefit_start_date(
-                        diagnosis_date=application.diagnosis_date, applied_on=applied_on
-                    ),
+                    benefit_start_date=starts,
                     valid_until=valid_until,
+                    benefit_ends_on=ends_on,
                     next_review_due=next_review_due,
                     reimbursement_ratio=ratio,
                     annual_limit=limit,
@@ -119,6 +128,8 @@ def certification_issue(*, application: Application, on: dt.date) -> Certificati
             to_status=CertificationStatus.ACTIVE,
             reason=f"公示期满，待遇认定生效（申请{application.reference}）",
         )
+        designated_points_open(certification=certification, codes=application.designated_points, on=on)
+        platform_register(certification=certification)
         return certification
     raise RuntimeError("could not draw a unique verification code")
 
@@ -133,6 +144,7 @@ def certification_revoke(*, certification: Certification, officer: User, reason:
         return certification
     certification_transition(certification=certification, to=CertificationStatus.REVOKED, actor=officer, reason=reason)
     certification.save(update_fields=["status", "status_reason", "updated_at"])
+    platform_cancel(certification=certification, memo=f"撤销：{reason}")
     notification_send(
         user=certification.holder,
         kind=NotificationKind.CERTIFICATION_REVOKED,
@@ -165,7 +177,9 @@ def annual_review_pass(*, application: Application, actor: User | None, on: dt.d
         certification.next_review_due = certification.next_review_due + relativedelta(
             months=settings.CERTIFICATION_REVIEW_MONTHS
         )
-        certification.valid_until = certification.next_review_due + dt.timedelta(days=settings.REVIEW_GRACE_DAYS)
+        certification.valid_until = valid_until_capped(
+            next_review_due=certification.next_review_due, ends_on=certification.benefit_ends_on
+        )
         certification_transition(
             certification=certification,
             to=CertificationStatus.ACTIVE,

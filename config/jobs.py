@@ -28,6 +28,16 @@ JOBS: dict[str, Job] = {
         "certification.jobs.annual_reviews", "certification.tasks.annual_reviews_task", ("daily", "07:00")
     ),
     "retention": Job("applications.retention.retention_sweep", "applications.tasks.retention_task", ("daily", "03:00")),
+    "platform_dispatch": Job(
+        "certification.platform.outbox.platform_dispatch_job",
+        "certification.tasks.platform_dispatch_task",
+        ("every", 1),
+    ),
+    "platform_reconcile": Job(
+        "certification.platform.reconcile.platform_reconcile",
+        "certification.tasks.platform_reconcile_task",
+        ("daily", "06:00"),
+    ),
 }
 
 

@@ -114,6 +114,26 @@ CATALOGUE: dict[NotificationKind, Message] = {
         body="您的{disease}待遇认定已被撤销。原因：{reason}",
         sms="您的待遇认定状态有变更，请登录查看。",
     ),
+    K.CERTIFICATION_SUSPENDED: Message(
+        title="门诊慢特病待遇暂停",
+        body="您的{disease}待遇因参保状态为“{insured_status}”暂停，恢复正常参保后自动恢复。",
+        sms="您的待遇认定状态有变更，请登录查看。",
+    ),
+    K.CERTIFICATION_RESTORED: Message(
+        title="门诊慢特病待遇已恢复",
+        body="您已恢复正常参保，{disease}待遇自{on:" + DATE + "}起恢复。",
+        sms="您的待遇认定状态有变更，请登录查看。",
+    ),
+    K.CERTIFICATION_ENDED: Message(
+        title="门诊慢特病待遇已终止",
+        body="您的{disease}待遇已于{on:" + DATE + "}终止。原因：{reason}",
+        sms="您的待遇认定状态有变更，请登录查看。",
+    ),
+    K.DESIGNATED_POINTS_CHANGED: Message(
+        title="定点医疗机构已变更",
+        body="自{on:" + DATE + "}起，您的{disease}定点医疗机构为：{points}。",
+        sms="您的定点医疗机构已变更，请登录查看。",
+    ),
     K.REMOTE_FILING_DECIDED: Message(
         title="异地备案{outcome}",
         body="您的{filing_type}备案（{place}）{status}。{reason}",
@@ -183,6 +203,21 @@ CATALOGUE: dict[NotificationKind, Message] = {
         title="申请{reference}完整性检查多次未完成",
         body="系统已{attempts}次排队检查该申请仍未完成，已停止自动重试。请排查后在后台“重新进行完整性检查”。",
         sms="申请{reference}完整性检查多次未完成，请登录后台处理。",
+    ),
+    K.PLATFORM_FAILED: Message(
+        title="医保信息平台报文{infno}{what}",
+        body="报文{msgid}（交易{infno}）{what}：{error}。请在后台“医保平台报文”中核实后重新发送。",
+        sms="医保信息平台报文发送失败，请登录后台处理。",
+    ),
+    K.PLATFORM_MISMATCH: Message(
+        title="医保信息平台登记核对发现{count}处不一致",
+        body="{on:" + DATE + "}核对：{lines}\n请在后台核实，必要时重新发送报文。",
+        sms="医保信息平台登记核对发现不一致，请登录后台处理。",
+    ),
+    K.REGISTRY_AFFECTED: Message(
+        title="参保状态变更影响{count}项待遇",
+        body="本次参保登记更新后，以下待遇认定状态已随之变更：\n{lines}",
+        sms="参保状态变更影响部分待遇，请登录后台查看。",
     ),
 }
 

@@ -33,6 +33,10 @@ class NotificationKind(models.TextChoices):
     CERTIFICATION_REVOKED = "certification_revoked", "待遇认定撤销"
     REMOTE_FILING_DECIDED = "remote_filing_decided", "异地备案结果"
     DRAFT_EXPIRING = "draft_expiring", "草稿即将删除"
+    CERTIFICATION_SUSPENDED = "certification_suspended", "待遇暂停（参保状态）"
+    CERTIFICATION_RESTORED = "certification_restored", "待遇恢复"
+    CERTIFICATION_ENDED = "certification_ended", "待遇终止"
+    DESIGNATED_POINTS_CHANGED = "designated_points_changed", "定点医疗机构变更"
     # to experts
     ASSIGNED = "assigned", "新评审案件"
     ESCALATION_ASSIGNED = "escalation_assigned", "意见分歧复核案件"
@@ -46,6 +50,9 @@ class NotificationKind(models.TextChoices):
     REMOTE_FILING = "remote_filing", "异地备案待审核"
     REMOTE_FILING_OVERDUE = "remote_filing_overdue", "异地备案审核超期"
     CHECK_STUCK = "check_stuck", "完整性检查多次未完成"
+    PLATFORM_FAILED = "platform_failed", "医保平台报文发送失败"
+    PLATFORM_MISMATCH = "platform_mismatch", "医保平台登记核对不一致"
+    REGISTRY_AFFECTED = "registry_affected", "参保状态变更影响待遇"
 
 
 class Notification(models.Model):

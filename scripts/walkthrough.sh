@@ -36,7 +36,7 @@ echo "diagnosing hospital: $HOSPITAL"
 
 say "4. draft"
 APP=$(curl -sf -X POST "$API/applications/" -H "$AUTH" -H 'Content-Type: application/json' \
-  -d "{\"disease_code\":\"M01600\",\"diagnosis_date\":\"$(date -d '-60 days' +%F)\",\"diagnosing_hospital\":\"$HOSPITAL\"}" \
+  -d "{\"disease_code\":\"M01600\",\"diagnosis_date\":\"$(date -d '-60 days' +%F)\",\"diagnosing_hospital\":\"$HOSPITAL\",\"designated_points\":[\"$HOSPITAL\"]}" \
   | json 'd["id"]')
 echo "application $APP"
 

@@ -144,6 +144,8 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     disease = factory.SubFactory(DiseaseFactory)
     diagnosis_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
     diagnosing_hospital = factory.SubFactory(HospitalFactory)
+    # Treated where diagnosed (the factory's hospital is a designated level-3 one), unless a test says.
+    designated_points = factory.LazyAttribute(lambda o: [o.diagnosing_hospital.code])
 
     class Params:
         submitted = factory.Trait(

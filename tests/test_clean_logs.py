@@ -54,6 +54,7 @@ def test_no_log_line_carries_personal_data_or_a_secret(caplog, official_calendar
                 "disease_code": disease.code,
                 "diagnosis_date": str(ON - dt.timedelta(days=30)),
                 "diagnosing_hospital": hospital.code,
+                "designated_points": [hospital.code],
             },
             format="json",
         ).json()

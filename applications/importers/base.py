@@ -37,7 +37,7 @@ CATALOGUE_CSV_COLUMNS = (
     "resident_ratio",
     "resident_annual_limit",
 )
-CATALOGUE_CSV_OPTIONAL = ("reexam_evidence", "notes", "publication")
+CATALOGUE_CSV_OPTIONAL = ("reexam_evidence", "notes", "publication", "benefit_months")
 INSURED_CHUNK_SIZE = 1000
 
 REGION_CODE_RE = re.compile(r"^[0-9]{6}$")
@@ -84,7 +84,15 @@ class ImportResult:
 
 @dataclass
 class InsuredImportResult(ImportResult):
-    pass
+    # The benefits whose status followed a changed insured status (masked lines, for the officers).
+    affected: list[str] = field(default_factory=list)
+
+    def report(self) -> list[str]:
+        lines = super().report()
+        if self.affected:
+            lines.append(f"参保状态变更影响 {len(self.affected)} 项待遇认定：")
+            lines += [f"  {line}" for line in self.affected]
+        return lines
 
 
 def read_text(path: str | Path) -> str:

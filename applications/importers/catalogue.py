@@ -161,6 +161,11 @@ def _disease_values(
             values["is_active"] = as_bool(raw["is_active"])
         except ValidationError as exc:
             errors.append(("is_active", error_text(exc)))
+    if raw.get("benefit_months") not in (None, ""):
+        try:
+            values["benefit_months"] = as_int(raw["benefit_months"])
+        except ValidationError as exc:
+            errors.append(("benefit_months", error_text(exc)))
     # Only when the file says so: an entry without it keeps what an officer chose in the admin.
     if raw.get("publication") not in (None, ""):
         if raw["publication"] in PublicationLevel.values:

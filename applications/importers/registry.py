@@ -29,6 +29,7 @@ from applications.importers.base import (
     upsert,
 )
 from applications.models import Hospital, InsuranceType, InsuredPerson, InsuredStatus
+from certification.lifecycle import RegistryEffects, insured_statuses_changed, registry_effects_report
 
 
 @transaction.atomic
@@ -110,6 +111,7 @@ def insured_import(*, file: TextIO) -> InsuredImportResult:
             chunk = []
     if chunk:
         _insured_write(chunk, result=result)
+    registry_effects_report(effects=RegistryEffects(lines=result.affected), on=timezone.localdate())
     return result
 
 
@@ -168,6 +170,7 @@ def _insured_write(chunk: list[dict[str, Any]], *, result: InsuredImportResult) 
     now = timezone.now()
     to_create: list[InsuredPerson] = []
     to_update: list[InsuredPerson] = []
+    status_changes: list[tuple[InsuredPerson, str]] = []
     for values in chunk:
         person = existing.get(values["id_number"])
         if person is None:
@@ -177,11 +180,18 @@ def _insured_write(chunk: list[dict[str, Any]], *, result: InsuredImportResult) 
         if not changed:
             result.unchanged += 1
             continue
+        previous_status = person.status
         for name in changed:
             setattr(person, name, values[name])
         person.updated_at = now  # bulk_update does not apply auto_now
         to_update.append(person)
+        if person.status != previous_status:
+            status_changes.append((person, previous_status))
     InsuredPerson.objects.bulk_create(to_create, batch_size=INSURED_CHUNK_SIZE)
     InsuredPerson.objects.bulk_update(to_update, [*_INSURED_FIELDS, "updated_at"], batch_size=INSURED_CHUNK_SIZE)
+    # The benefits follow the insured status (suspended, terminated, restored).
+    insured_statuses_changed(
+        changes=status_changes, on=timezone.localdate(), effects=RegistryEffects(lines=result.affected)
+    )
     result.created += len(to_create)
     result.updated += len(to_update)

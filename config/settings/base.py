@@ -411,3 +411,24 @@ REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
 # Where the QR code on a certificate points (the public verify page). Required in production.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 REMOTE_FILING_WORKING_DAYS = env_int("REMOTE_FILING_WORKING_DAYS", 2)
+
+# --- Designated treatment points and the medical-insurance information platform (certification) ----
+# 1 to 3 designated institutions per benefit; a holder changes them this often per calendar year (an
+# officer may override with a reason); a change takes effect the next day.
+DESIGNATED_POINTS_MAX = env_int("DESIGNATED_POINTS_MAX", 3)
+DESIGNATED_POINT_CHANGES_PER_YEAR = env_int("DESIGNATED_POINT_CHANGES_PER_YEAR", 1)
+# The national interface (医保信息平台): unset, a local simulator accepts every message (make run).
+NATIONAL_PLATFORM_URL = env("NATIONAL_PLATFORM_URL")
+NATIONAL_PLATFORM_APP_ID = env("NATIONAL_PLATFORM_APP_ID", "osd-jiuquan")
+NATIONAL_PLATFORM_SECRET = env("NATIONAL_PLATFORM_SECRET", "")
+NATIONAL_PLATFORM_TIMEOUT = float(env("NATIONAL_PLATFORM_TIMEOUT", "10"))
+# The envelope: this system's sender code (its first 12 characters start every msgid), the regions.
+NATIONAL_PLATFORM_SENDER = env("NATIONAL_PLATFORM_SENDER", "H62090000000")
+NATIONAL_PLATFORM_REGION = env("NATIONAL_PLATFORM_REGION", "620900")  # mdtrtarea_admvs / insuplc_admdvs
+NATIONAL_PLATFORM_SYSTEM_CODE = env("NATIONAL_PLATFORM_SYSTEM_CODE", "MZMTB")  # recer_sys_code
+# Retries: 1 minute doubling to a 2-hour cap, then dead-lettered (officers told, resend in the admin).
+PLATFORM_RETRY_BASE_SECONDS = env_int("PLATFORM_RETRY_BASE_SECONDS", 60)
+PLATFORM_RETRY_MAX_SECONDS = env_int("PLATFORM_RETRY_MAX_SECONDS", 7200)
+PLATFORM_MAX_ATTEMPTS = env_int("PLATFORM_MAX_ATTEMPTS", 12)
+# A refusal (infcode -1) is final unless its err_msg says the platform is only busy.
+PLATFORM_TRANSIENT_MARKERS = env_list("PLATFORM_TRANSIENT_MARKERS", ["系统繁忙", "稍后重试", "超时"])

@@ -54,3 +54,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# The national platform signs nothing without a secret: a real URL needs one.
+if env("NATIONAL_PLATFORM_URL") and not env("NATIONAL_PLATFORM_SECRET"):
+    raise ImproperlyConfigured("NATIONAL_PLATFORM_SECRET must be set when NATIONAL_PLATFORM_URL is")

@@ -54,6 +54,7 @@ def application(
     fields.setdefault("disease", disease())
     fields.setdefault("diagnosing_hospital", hospital())
     fields.setdefault("diagnosis_date", ON - dt.timedelta(days=30))
+    fields.setdefault("designated_points", [HospitalFactory(code="H620902POINT", name="酒泉市定点医院", level=3).code])
     app = ApplicationFactory(submitted=True, **fields)
     if insured:
         InsuredPersonFactory(id_number=app.applicant.id_number)

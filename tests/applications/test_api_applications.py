@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent, ApplicationStatus
 from tests.api import bearer_client
-from tests.factories import ApplicationFactory, UserFactory, make_id_number
+from tests.factories import ApplicationFactory, DiseaseFactory, HospitalFactory, UserFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/applications/"
@@ -261,3 +261,38 @@ def test_rare_characters_and_minority_names_are_accepted(name):
         format="json",
     )
     assert response.status_code == 201
+
+
+def test_a_draft_takes_its_designated_points_and_doctor_and_may_change_them_until_submitted(client):
+    applicant = UserFactory()
+    first, second = HospitalFactory(level=3), HospitalFactory(level=2)
+    api = bearer_client(applicant)
+    created = api.post(
+        LIST,
+        {
+            "disease_code": DiseaseFactory().code,
+            "diagnosis_date": "2026-06-01",
+            "diagnosing_hospital": first.code,
+            "designated_points": [first.code],
+            "diagnosing_doctor_name": "李医生",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert [p["code"] for p in body["designated_points"]] == [first.code]
+    assert body["designated_points"][0]["level"] == 3 and body["diagnosing_doctor_name"] == "李医生"
+
+    changed = api.patch(
+        f"{LIST}{body['id']}/",
+        {"designated_points": [second.code, first.code], "diagnosing_doctor_code": "D1"},
+        format="json",
+    )
+    assert changed.status_code == 200
+    assert [p["code"] for p in changed.json()["designated_points"]] == [second.code, first.code]
+    assert changed.json()["diagnosing_doctor_code"] == "D1"
+    too_many = api.patch(f"{LIST}{body['id']}/", {"designated_points": ["A", "B", "C", "D"]}, format="json")
+    assert too_many.status_code == 400 and too_many.json()["errors"][0]["field"] == "designated_points"
+
+    Application.objects.filter(pk=body["id"]).update(status="submitted")
+    assert api.patch(f"{LIST}{body['id']}/", {"designated_points": [first.code]}, format="json").status_code == 409

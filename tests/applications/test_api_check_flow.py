@@ -84,7 +84,12 @@ def test_incomplete_submission_lists_every_problem_then_supplement_is_accepted(
         client = login()
         draft = client.post(
             LIST,
-            {"disease_code": disease.code, "diagnosis_date": "2026-06-01", "diagnosing_hospital": hospital.code},
+            {
+                "disease_code": disease.code,
+                "diagnosis_date": "2026-06-01",
+                "diagnosing_hospital": hospital.code,
+                "designated_points": [hospital.code],
+            },
             format="json",
         )
         assert draft.status_code == 201, draft.content
@@ -189,7 +194,12 @@ def test_complete_submission_is_accepted_in_one_round(
         client = login()
         application_id = client.post(
             LIST,
-            {"disease_code": disease.code, "diagnosis_date": "2026-06-01", "diagnosing_hospital": hospital.code},
+            {
+                "disease_code": disease.code,
+                "diagnosis_date": "2026-06-01",
+                "diagnosing_hospital": hospital.code,
+                "designated_points": [hospital.code],
+            },
             format="json",
         ).json()["id"]
         for number, kind in enumerate(["id_card_front", "id_card_back", "insurance_card", "application_form"]):
@@ -218,7 +228,12 @@ def test_applicant_outside_the_registry_learns_it_together_with_missing_document
         client = login()
         application_id = client.post(
             LIST,
-            {"disease_code": disease.code, "diagnosis_date": "2026-06-01", "diagnosing_hospital": hospital.code},
+            {
+                "disease_code": disease.code,
+                "diagnosis_date": "2026-06-01",
+                "diagnosing_hospital": hospital.code,
+                "designated_points": [hospital.code],
+            },
             format="json",
         ).json()["id"]
         body = submit(client, application_id, django_capture_on_commit_callbacks)

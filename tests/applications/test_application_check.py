@@ -53,6 +53,7 @@ EVERY_RULE_BROKEN = [
     ("appraisal_hospital_not_designated", "documents.hospital_appraisal"),
     ("diagnosing_hospital_level", "diagnosing_hospital"),
     ("diagnosis_date_future", "diagnosis_date"),
+    ("designated_points_invalid", "designated_points"),
     ("insurance_not_active", "insured"),
     ("insured_elsewhere", "insured"),
     ("duplicate_certification", "disease_code"),
@@ -74,6 +75,7 @@ def application_breaking_every_rule() -> tuple[Application, dict[str, str]]:
     app = application(
         disease=disease(evidence=rule, record_max_age_days=365, requires_hospital_appraisal=True),
         diagnosing_hospital=hospital(level=1),
+        designated_points=[hospital(level=1).code],  # no level-2+ institution among them
         diagnosis_date=ON + dt.timedelta(days=3),
         agent_name="王五",
         agent_id_number=make_id_number(),

@@ -76,7 +76,12 @@ def first(person, diabetes, hospital) -> Certification:
 
 
 def create(client, disease, hospital, *, kind: str | None):
-    data = {"disease_code": disease.code, "diagnosis_date": "2026-04-01", "diagnosing_hospital": hospital.code}
+    data = {
+        "disease_code": disease.code,
+        "diagnosis_date": "2026-04-01",
+        "diagnosing_hospital": hospital.code,
+        "designated_points": [hospital.code],
+    }
     if kind is not None:
         data["kind"] = kind
     with at(APPLIED_ON):

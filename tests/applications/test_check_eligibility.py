@@ -20,7 +20,7 @@ from tests.applications.check_helpers import (
     problems_of,
     registry,
 )
-from tests.factories import ApplicationFactory
+from tests.factories import ApplicationFactory, HospitalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +141,24 @@ def test_change_application_for_a_certified_disease_is_not_a_duplicate():
     type(app).objects.filter(pk=app.pk).update(kind=ApplicationKind.CHANGE)
     app.refresh_from_db()
     assert problems_of(app) == []
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ([], "请选择1至3家定点医疗机构。"),
+        (["H-NOWHERE"], "机构编码“H-NOWHERE”不存在。"),
+        (["A", "B", "C", "D"], "定点医疗机构最多选择3家。"),
+    ],
+)
+def test_a_missing_or_invalid_choice_of_designated_points_is_named(points, message):
+    app = application(designated_points=points)
+    assert [(p["code"], p["field"], p["message"]) for p in problems_of(app)] == [
+        ("designated_points_invalid", "designated_points", message)
+    ]
+
+
+def test_a_hospital_that_is_not_designated_cannot_be_chosen():
+    undesignated = HospitalFactory(level=3, is_designated=False, name="某私立医院")
+    app = application(designated_points=[undesignated.code])
+    assert [p["message"] for p in problems_of(app)] == ["某私立医院不是定点医疗机构。"]

@@ -44,9 +44,11 @@ def certified(
     due: dt.date | None = None,
     on: dt.date = dt.date(2026, 1, 5),
     hospital: Hospital | None = None,
+    application_fields: dict | None = None,
     **changes,
 ) -> Certification:
-    """An effective application of `user` for `disease` and the certification it was issued on `on`.
+    """An effective application of `user` for `disease` (with the `application_fields` given) and the
+    certification it was issued on `on`.
 
     With `due`, the next review falls on `due` and the certificate is valid through the grace period."""
     with at(on):
@@ -57,6 +59,7 @@ def certified(
             diagnosis_date=on - dt.timedelta(days=60),
             diagnosing_hospital=hospital or HospitalFactory(level=3),
             submitted_at=timezone.now() - dt.timedelta(days=30),
+            **(application_fields or {}),
         )
         certification = certification_issue(application=application, on=on)
     if due is not None:

@@ -110,6 +110,7 @@ def test_a_lapsed_holder_may_apply_again_for_the_disease(due_in_october, person)
                 "disease_code": due_in_october.disease.code,
                 "diagnosis_date": "2026-10-20",
                 "diagnosing_hospital": hospital.code,
+                "designated_points": [hospital.code],
             },
             format="json",
         )

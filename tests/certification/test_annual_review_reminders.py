@@ -88,11 +88,18 @@ def test_run_jobs_command_sends_each_reminder_once_across_replays(certification,
     assert len(sms_to(person)) == 3
 
 
-def test_run_jobs_refuses_to_act_as_a_future_day(certification):
+def test_run_jobs_refuses_to_act_as_a_future_day_outside_demo_mode(certification, settings):
+    settings.DEMO_MODE = False
     with pytest.raises(CommandError, match="later than today"):
         run_command(dt.date(2026, 12, 1), today=dt.date(2026, 11, 30))
 
     assert reminder_stages(certification) == []
+
+
+def test_in_demo_mode_run_jobs_may_act_as_a_future_day(certification, settings):
+    settings.DEMO_MODE = True  # a newcomer reaches the end of an announcement period at once
+    run_command(dt.date(2026, 12, 1), today=dt.date(2026, 11, 30))
+    assert reminder_stages(certification) == ["d30"]
 
 
 def test_a_missed_thirty_day_run_is_caught_up_on_the_next_run(certification):
@@ -192,6 +199,8 @@ def test_the_report_counts_the_reminders_this_run_recorded_and_queued(certificat
         first = annual_reviews(on=dt.date(2026, 12, 1))
         replay = annual_reviews(on=dt.date(2026, 12, 1))
 
-    assert first == "1 marked review_due, 1 reminders recorded (1 queued), 0 lapsed"
-    assert replay == "0 marked review_due, 0 reminders recorded (0 queued), 0 lapsed"
+    assert first == "1 marked review_due, 1 reminders recorded (1 queued), 0 lapsed, 0 ended at the end of their period"
+    assert (
+        replay == "0 marked review_due, 0 reminders recorded (0 queued), 0 lapsed, 0 ended at the end of their period"
+    )
     assert len(sms_to(person)) == 1

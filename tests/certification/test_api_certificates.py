@@ -151,6 +151,7 @@ def test_valid_code_verifies_with_masked_holder_and_disease(certification):
         "disease": "糖尿病",
         "benefit_start_date": "2026-07-03",
         "valid_until": "2027-10-01",
+        "designated_points": [certification.application.diagnosing_hospital.name],
     }
     assert response["Cache-Control"] == "no-store"
 
@@ -225,7 +226,15 @@ def test_verify_never_shows_the_full_name_id_number_or_phone(certification, hold
     assert holder.id_number not in text
     assert holder.id_number[-4:] not in text
     assert holder.phone not in text
-    assert set(response.json()) == {"valid", "status", "holder", "disease", "benefit_start_date", "valid_until"}
+    assert set(response.json()) == {
+        "valid",
+        "status",
+        "holder",
+        "disease",
+        "benefit_start_date",
+        "valid_until",
+        "designated_points",
+    }
 
 
 def test_verify_needs_no_login_and_ignores_a_bad_token(certification):

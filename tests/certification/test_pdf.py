@@ -87,6 +87,8 @@ def test_card_shows_holder_benefit_and_code(certification):
         certification.code,
         certificate_verify_url(code=certification.code),
         "核验真伪",
+        "定点医疗机构",
+        certification.application.diagnosing_hospital.name,  # chosen as the designated point
     ]:
         assert expected in text, expected
     assert "本凭证已失效" not in text

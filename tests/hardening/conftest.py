@@ -75,7 +75,12 @@ def populated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Populated]:
         )
         assert status == 201, body
         applicant = token(base, "lixiulan", password)
-        draft = {"disease_code": "M01600", "diagnosis_date": "2026-10-01", "diagnosing_hospital": "H62090200001"}
+        draft = {
+            "disease_code": "M01600",
+            "diagnosis_date": "2026-10-01",
+            "diagnosing_hospital": "H62090200001",
+            "designated_points": ["H62090200001"],
+        }
         status, body = call(base, "POST", "/api/v1/applications/", draft, applicant)
         assert status == 201, body
         application = str(body["id"])

@@ -51,6 +51,7 @@ def test_uploads_and_a_submit_while_redis_is_killed_get_no_server_error(tmp_path
                     "disease_code": "M01600",
                     "diagnosis_date": "2026-10-01",
                     "diagnosing_hospital": "H62090200001",
+                    "designated_points": ["H62090200001"],
                 }
                 status, body = call(base, "POST", "/api/v1/applications/", draft, bearer)
                 assert status == 201, body

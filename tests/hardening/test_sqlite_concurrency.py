@@ -56,7 +56,12 @@ def draft(base: str, token: str) -> str:
         base,
         "POST",
         "/api/v1/applications/",
-        {"disease_code": "M01600", "diagnosis_date": "2026-10-01", "diagnosing_hospital": "H62090200001"},
+        {
+            "disease_code": "M01600",
+            "diagnosis_date": "2026-10-01",
+            "diagnosing_hospital": "H62090200001",
+            "designated_points": ["H62090200001"],
+        },
         token,
     )
     assert status == 201, body

@@ -98,6 +98,7 @@ def test_an_officer_who_hides_a_disease_rewrites_what_is_already_published(clien
             "employee_annual_limit",
             "resident_ratio",
             "resident_annual_limit",
+            "benefit_months",
             "notes",
         ]
     }

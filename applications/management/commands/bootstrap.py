@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import BaseCommand, CommandParser, call_command
 
+from certification.platform.outbox import platform_backfill
 from config.jobs import beat_schedule_ensure
 
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         call_command("import_catalogue", stdout=self.stdout)
         call_command("import_hospitals", stdout=self.stdout)
         call_command("load_calendar", stdout=self.stdout)
+        queued = platform_backfill()
+        self.stdout.write(f"medical-insurance platform: {queued} existing benefits queued for registration")
         created = beat_schedule_ensure()
         self.stdout.write(f"beat schedule: {len(created)} created" + (f" ({', '.join(created)})" if created else ""))
         if settings.DEMO_MODE and not options["no_demo"]:

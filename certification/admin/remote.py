@@ -1,5 +1,4 @@
-"""Certifications and remote-care filings in the admin: read-only lists with the history, and the two
-officer pages (revoke a certification, decide a long-term filing) that call the services."""
+"""Remote-care filings in the admin: the list, the proof (logged), the officer's decision page."""
 
 from __future__ import annotations
 
@@ -8,143 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 
-from accounts.identity import mask_id_number, mask_name
-from accounts.models import User
+from certification.admin.common import decide_page, masked_person
 from certification.models import (
-    Certification,
-    CertificationEvent,
-    CertificationStatus,
     RemoteFiling,
     RemoteFilingStatus,
 )
 from certification.remote import remote_filing_decide, remote_filing_proof_open
-from certification.services import certification_revoke
 from config.auth import authenticated_user
 from config.domain import DomainError
-
-
-def masked_person(user: User) -> str:
-    return f"{mask_name(user.name)} {mask_id_number(user.id_number)}"
-
-
-def decide_page(
-    request: HttpRequest,
-    *,
-    admin_obj: admin.ModelAdmin,
-    title: str,
-    facts: list[tuple[str, object]],
-    choices: list[tuple[str, str]],
-    reason_label: str,
-    reason_required: bool,
-    reason: str = "",
-) -> TemplateResponse:
-    context = {
-        **admin_obj.admin_site.each_context(request),
-        "opts": admin_obj.model._meta,
-        "title": title,
-        "facts": facts,
-        "choices": choices,
-        "reason_label": reason_label,
-        "reason_required": reason_required,
-        "reason": reason,
-    }
-    return TemplateResponse(request, "admin/certification/decide.html", context)
-
-
-class CertificationEventInline(admin.TabularInline):
-    model = CertificationEvent
-    extra = 0
-    can_delete = False
-    fields = ("at", "actor_label", "from_status", "to_status", "reason")
-    readonly_fields = fields
-    verbose_name_plural = "变更记录"
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
-    list_display = [
-        "code",
-        "masked_holder",
-        "disease",
-        "status",
-        "benefit_start_date",
-        "next_review_due",
-        "valid_until",
-        "revoke_link",
-    ]
-    list_filter = ["status", "insurance_type", "disease__category"]
-    search_fields = ["=code", "=application__reference"]
-    list_select_related = ["holder", "disease"]
-    readonly_fields = [f.name for f in Certification._meta.fields]
-    inlines = [CertificationEventInline]
-
-    @admin.display(description="持证人")
-    def masked_holder(self, obj: Certification) -> str:
-        return masked_person(obj.holder)
-
-    @admin.display(description="撤销")
-    def revoke_link(self, obj: Certification) -> str:
-        if obj.status == CertificationStatus.REVOKED:
-            return "—"
-        return format_html('<a href="{}">撤销…</a>', reverse("admin:certification_certification_revoke", args=[obj.pk]))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        view = self.admin_site.admin_view(self.revoke_view)
-        return [path("<uuid:pk>/revoke/", view, name="certification_certification_revoke"), *super().get_urls()]
-
-    def revoke_view(self, request: HttpRequest, pk: str) -> HttpResponse:
-        if not request.user.has_perm("certification.change_certification"):
-            raise PermissionDenied
-        certification = get_object_or_404(Certification.objects.select_related("holder", "disease"), pk=pk)
-        reason = request.POST.get("reason", "") if request.method == "POST" else ""
-        if request.method == "POST" and request.POST.get("decision") == "revoke":
-            try:
-                certification_revoke(certification=certification, officer=authenticated_user(request), reason=reason)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, f"凭证{certification.code}已撤销。")
-                return HttpResponseRedirect(reverse("admin:certification_certification_changelist"))
-        history = format_html_join(
-            mark_safe("<br>"),
-            "{} {}：{}",
-            ((f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}", str(e), e.reason) for e in certification.events.all()),
-        )
-        facts: list[tuple[str, object]] = [
-            ("核验码", certification.code),
-            ("持证人", self.masked_holder(certification)),
-            ("病种", certification.disease.name),
-            ("状态", certification.get_status_display()),
-            ("变更记录", history or "—"),
-        ]
-        revoked = certification.status == CertificationStatus.REVOKED
-        if revoked and request.method == "GET":
-            messages.info(request, "该凭证已撤销，无需再次撤销。")
-        return decide_page(
-            request,
-            admin_obj=self,
-            title=f"撤销凭证 {certification.code}",
-            facts=facts,
-            choices=[] if revoked else [("revoke", "撤销待遇认定")],
-            reason_label="撤销理由",
-            reason_required=True,
-            reason=reason,
-        )
 
 
 @admin.register(RemoteFiling)
