@@ -23,7 +23,7 @@ import yaml
 from tests.hardening.conftest import SAMPLES, Populated
 
 # The module shares one server: its tests go to one pytest-xdist worker (make test: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("embedded-server")
+pytestmark = pytest.mark.xdist_group("bad-input-corpus")
 SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
 WRITES = ("post", "put", "patch", "delete")
 

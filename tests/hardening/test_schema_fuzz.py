@@ -15,7 +15,7 @@ import pytest
 from tests.hardening.conftest import Populated
 
 # The module shares one server: its tests go to one pytest-xdist worker (make test: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("embedded-server")
+pytestmark = pytest.mark.xdist_group("schema-fuzz")
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 SEED = 20261207
