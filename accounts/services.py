@@ -31,3 +31,20 @@ def user_anonymise(*, user: User) -> None:
     user.is_active = False
     user.set_unusable_password()
     user.save()
+
+
+@transaction.atomic
+def staff_account_create(*, username: str, name: str, password: str, group: str) -> User:
+    """A staff account of the bureau (an officer or an expert): admin access, in its role's group,
+    the password checked by the site's password rules. No ID number: staff file nothing."""
+    from django.contrib.auth import password_validation
+    from django.contrib.auth.models import Group
+
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"用户名 {username} 已存在。", code="username_taken", field="username")
+    user = User(username=username, name=name, is_staff=True)
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get(name=group))
+    return user

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.health import ReadyView, health
+from config.metrics import metrics
 from reviews.public_urls import pages as public_pages
 
 handler400 = "config.api.errors.json_400"
@@ -20,6 +22,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("health/", health, name="health"),
+    path("ready/", ReadyView.as_view(), name="ready"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file of its own: no inline script under the CSP.

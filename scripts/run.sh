@@ -14,4 +14,4 @@ trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
 
 echo "Serving on http://127.0.0.1:${PORT}/  (API docs: /api/docs/, admin: /admin/, worker log: var/log/worker.log)"
 .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 --timeout 60 \
-  --access-logfile - --error-logfile -
+  --error-logfile -

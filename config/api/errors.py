@@ -11,7 +11,6 @@ who reads it out to the help desk can be found in the logs (the log line carries
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.api.unavailable import RETRY_AFTER_SECONDS, database_unavailable
 from config.domain import DomainError
+from config.observability import request_id
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def problem(
     level: int | None = None,
 ) -> dict[str, Any]:
     """The body of an error answer, with a fresh `instance` id that is logged with the status and type."""
-    instance = f"urn:uuid:{uuid.uuid4()}"
+    instance = f"urn:uuid:{request_id()}"  # the same id as the request's log line and X-Request-ID
     if level is None:
         level = logging.ERROR if status_code >= 500 else logging.INFO
     logger.log(level, "problem %s status=%s type=%s path=%s", instance, status_code, type_, path)

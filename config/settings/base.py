@@ -14,6 +14,8 @@ from typing import Any, overload
 import dj_database_url
 from csp.constants import NONCE, SELF
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_prometheus",
     # The lifecycle, top to bottom (each imports only those below it; see pyproject.toml, import-linter).
     "applications",
     "reviews",
@@ -87,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.observability.RequestLogMiddleware",  # outermost: the request id and the one log line
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Content-Security-Policy on every answer (django-csp): scripts only from this site, or inline with the
@@ -260,7 +266,7 @@ else:
     # Kombu's filesystem transport: a real broker-less queue in files, so queued work survives
     # restarts of the web process and of the worker (`make run` starts both).
     _celery_dir = VAR_DIR / "celery"
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"  # a host name, or kombu warns on every connection
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
@@ -360,21 +366,16 @@ SPECTACULAR_SETTINGS = {
 # --- Policy settings (DESIGN: "a policy setting, since cities differ") ---------------------------
 POOLING_REGION_PREFIX = env("POOLING_REGION_PREFIX", "6209")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_mistake": {"()": "config.logging.ClientMistakeAsWarning"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.request": {"level": "WARNING"},
-        **{
-            f"django.security.{name}": {"filters": ["client_mistake"]}
-            for name in ("RequestDataTooBig", "TooManyFilesSent", "TooManyFieldsSent")
-        },
-    },
-}
+# One line per event; `LOG_FORMAT=json` (production's default) for a log collector: every line an object
+# with time, level, logger, message, request_id, and the request's or task's fields (config/observability.py).
+LOG_FORMAT = env("LOG_FORMAT", "text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
+# Error tracking, only where a DSN is given (nothing personal is sent: no request bodies, no user data).
+SENTRY_DSN = env("SENTRY_DSN")
+# Who may read /metrics (Prometheus): the machines of the monitoring network; everyone else gets a 404.
+METRICS_ALLOWED_NETWORKS = env_list(
+    "METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+)
 REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 20)
 REVIEW_PANEL_SIZE = env_int("REVIEW_PANEL_SIZE", 2)
 REVIEW_PANEL_SIZE_ANNUAL = env_int("REVIEW_PANEL_SIZE_ANNUAL", 1)

@@ -1,7 +1,8 @@
 """Redis stopped in the middle of traffic: a web server configured as production is (Redis as cache,
 rate limiter and broker) takes uploads from several people while its Redis is killed. Not one upload
 answers 5xx, every acknowledged upload is stored, and a submission during the outage is acknowledged
-and recorded (the sweeper queues its check when the broker is back)."""
+and recorded (the sweeper queues its check when the broker is back). Meanwhile /ready/ says 503 (the
+broker is named) while /health/ stays 200."""
 
 from __future__ import annotations
 
@@ -69,8 +70,12 @@ def test_uploads_and_a_submit_while_redis_is_killed_get_no_server_error(tmp_path
                 thread.start()
             time.sleep(2)
             before = len(answers)
+            assert call(base, "GET", "/ready/")[0] == 200
             redis.send_signal(signal.SIGKILL)
             redis.wait(timeout=10)
+            ready, body = call(base, "GET", "/ready/")  # the load balancer takes it out of rotation
+            assert ready == 503 and any(key.startswith("Broker") for key in body["failed"]), body
+            assert call(base, "GET", "/health/")[0] == 200  # but it is alive: no restart
             time.sleep(4)
             stop.set()
             for thread in threads:

@@ -1,0 +1,61 @@
+"""Health of a running process, for the orchestrator and the load balancer.
+
+`/health/` (liveness): the process answers; it touches nothing else, so a database outage does not get
+every web process restarted. `/ready/` (readiness): it can serve, the database, the broker and the
+document storage answer and every migration is applied; 503 with the failing check named otherwise
+(django-health-check's checks, with two of our own)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, JsonResponse
+from health_check.base import HealthCheck
+from health_check.checks import Database, Storage
+from health_check.exceptions import ServiceUnavailable
+from health_check.views import HealthCheckView
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """The Celery broker accepts a connection (Redis, or the embedded filesystem queue)."""
+
+    timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=5), repr=False)
+
+    def run(self) -> None:
+        from config.celery import app
+
+        try:
+            with app.connection_for_write() as broker:
+                broker.ensure_connection(max_retries=1, timeout=3)
+        except Exception as exc:  # kombu raises the transport's own errors
+            raise ServiceUnavailable(f"broker unreachable ({type(exc).__name__})") from exc
+
+
+@dataclasses.dataclass
+class Migrations(HealthCheck):
+    """Every migration of the code that runs is applied (a deploy that skipped `migrate` is not ready)."""
+
+    def run(self) -> None:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if plan:
+            raise ServiceUnavailable(f"{len(plan)} migrations not applied")
+
+
+class ReadyView(HealthCheckView):
+    checks = (Database, Broker, Storage, Migrations)
+
+    async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        await super().get(request, *args, **kwargs)  # runs the checks into self.results
+        failed = {repr(r.check): str(r.error) for r in self.results if r.error}
+        body = {"status": "unavailable" if failed else "ready", "failed": failed}
+        return JsonResponse(body, status=503 if failed else 200, headers={"Cache-Control": "no-store"})
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
