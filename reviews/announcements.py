@@ -98,7 +98,7 @@ def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
     touched: dict[int, AnnouncementBatch] = {}
     ids = list(
         Application.objects.filter(status=ApplicationStatus.APPROVED)
-        .order_by("updated_at")
+        .order_by("updated_at", "reference")  # approval order; the reference breaks ties
         .values_list("pk", flat=True)
     )
     ends_on = announcement_ends_on(published_on=on)
