@@ -42,7 +42,8 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
-            "django.request": {"level": "WARNING"},
+            # 4xx answers are the request line's business (its status); Django's own line is for 5xx.
+            "django.request": {"level": "ERROR"},
             # The request line says it all; axes says "BEGIN" on every start: a warning only when it matters.
             "django.server": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
