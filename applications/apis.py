@@ -10,7 +10,7 @@ from django.http import FileResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_page
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from applications import documents, selectors, services
 from applications.idempotency import idempotent_response
 from applications.models import Application, Disease, DocumentAccess, Hospital
+from applications.outputs import PROBLEM_EXAMPLE
 from applications.serializers import (
     AccessRecordOutput,
     AppealInput,
@@ -31,6 +32,7 @@ from applications.serializers import (
     DocumentOutput,
     DocumentUploadInput,
     HospitalOutput,
+    PrecheckOutput,
     WithdrawInput,
 )
 from certification.selectors import certification_get
@@ -283,3 +285,22 @@ class ApplicationAccessLogApi(generics.GenericAPIView):
         application = selectors.application_get(user=authenticated_user(request), application_id=pk)
         page = self.paginate_queryset(selectors.application_access_log(application=application))
         return self.get_paginated_response(AccessRecordOutput(page, many=True).data)
+
+
+class ApplicationPrecheckApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: PrecheckOutput, **problems(409)},
+        summary="提交前预审",
+        description=(
+            "对草稿或待补正的申请按当前材料运行完整性检查，返回提交后会得到的同一份问题清单；不改变任何状态，"
+            "不记录事件、不计时、不发通知，可在每次上传后调用。"
+        ),
+        examples=[
+            OpenApiExample("incomplete", value={"complete": False, "problems": PROBLEM_EXAMPLE, "reused_documents": []})
+        ],
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        application = selectors.application_get(user=authenticated_user(request), application_id=pk)
+        result = services.application_precheck(application=application)
+        return Response(PrecheckOutput(result).data)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 
 from applications.evidence import evidence_missing, evidence_unmet_kinds, kind_label, required_base_kinds
 from applications.models import (
@@ -20,6 +21,7 @@ from applications.models import (
     OPEN_STATUSES,
     Application,
     ApplicationKind,
+    ApplicationStatus,
     Document,
     DocumentKind,
     InsuredPerson,
@@ -28,13 +30,15 @@ from applications.models import (
 from certification.points import designated_points_problems
 from certification.selectors import certification_live_exists
 
-Problem = dict[str, str]
+Problem = dict[str, object]
 
 MIN_HOSPITAL_LEVEL = 2
 
 
-def _problem(code: str, field: str, message: str) -> Problem:
-    return {"code": code, "field": field, "message": message}
+def _problem(code: str, field: str, message: str, kinds: list[str] | tuple[str, ...] = ()) -> Problem:
+    """One problem: a stable code, the field or document concerned, a sentence for the applicant, and the
+    document kinds an upload of which would resolve it (none when no upload can: a date, the insurance)."""
+    return {"code": code, "field": field, "message": message, "kinds": list(kinds)}
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,9 @@ def _medical_document_problems(document: Document, *, on: dt.date, max_age_days:
     field = f"documents.{document.pk}"
     label = f"“{kind_label(document.kind)}”（{document.original_name}）"
     problems = []
+    kinds = [document.kind]  # a corrected or a new document of the same kind resolves it
     if document.issued_on is None:
-        problems.append(_problem("document_issued_on_missing", field, f"{label}未填写出具日期，请补充。"))
+        problems.append(_problem("document_issued_on_missing", field, f"{label}未填写出具日期，请补充。", kinds))
     elif document.issued_on < on - dt.timedelta(days=min(max_age_days, MAX_RECORD_AGE_DAYS)):
         problems.append(
             _problem(
@@ -59,10 +64,11 @@ def _medical_document_problems(document: Document, *, on: dt.date, max_age_days:
                 field,
                 f"{label}出具于{document.issued_on:%Y-%m-%d}，已超过本病种要求的{max_age_days}天有效期，"
                 "请提供近期材料。",
+                kinds,
             )
         )
     if document.hospital is None:
-        problems.append(_problem("document_hospital_missing", field, f"{label}未填写出具医疗机构，请补充。"))
+        problems.append(_problem("document_hospital_missing", field, f"{label}未填写出具医疗机构，请补充。", kinds))
     elif document.hospital.level < MIN_HOSPITAL_LEVEL:
         problems.append(
             _problem(
@@ -70,6 +76,7 @@ def _medical_document_problems(document: Document, *, on: dt.date, max_age_days:
                 field,
                 f"{label}由{document.hospital.name}（{document.hospital.get_level_display()}）出具，"
                 "须由二级及以上医疗机构出具。",
+                kinds,
             )
         )
     return problems
@@ -91,17 +98,49 @@ def _evidence(documents: Iterable[Document], *, on: dt.date, max_age_days: int) 
     return _Evidence(frozenset(valid_kinds), frozenset(valid_documents), invalid)
 
 
+# 减证便民: identity and insurance scans the bureau already holds are not asked for again on an annual
+# review or a change application (the application form and the medical evidence always are).
+REUSABLE_KINDS = (DocumentKind.ID_CARD_FRONT, DocumentKind.ID_CARD_BACK, DocumentKind.INSURANCE_CARD)
+
+
+def documents_on_file(*, application: Application, on: dt.date) -> dict[str, Document]:
+    """The scans of the person's earlier accepted applications that this one may use instead of new
+    uploads: by kind, the newest one not older than `DOCUMENT_REUSE_MAX_AGE_DAYS` (policy: an ID card
+    scan that old is asked for again), only for annual reviews and change applications."""
+    if application.kind not in (ApplicationKind.ANNUAL_REVIEW, ApplicationKind.CHANGE):
+        return {}
+    newest_allowed = timezone.make_aware(
+        dt.datetime.combine(on - dt.timedelta(days=settings.DOCUMENT_REUSE_MAX_AGE_DAYS), dt.time.min)
+    )
+    earlier = (
+        Document.objects.filter(
+            application__applicant_id=application.applicant_id,
+            application__status=ApplicationStatus.EFFECTIVE,
+            kind__in=REUSABLE_KINDS,
+            purged_at__isnull=True,
+            uploaded_at__gte=newest_allowed,
+        )
+        .exclude(application_id=application.pk)
+        .select_related("application")
+        .order_by("-uploaded_at")
+    )
+    found: dict[str, Document] = {}
+    for document in earlier:
+        found.setdefault(document.kind, document)
+    return found
+
+
 def application_problems(*, application: Application, on: dt.date) -> list[Problem]:
     """Every problem of the submission as of day `on`, in a stable order."""
     problems: list[Problem] = []
     disease = application.disease
     documents = list(application.documents.select_related("hospital"))
-    present = {document.kind for document in documents}
+    present = {document.kind for document in documents} | set(documents_on_file(application=application, on=on))
 
     # 1. Base documents of every application (and the agent's ID card for 代办).
     for kind in required_base_kinds(has_agent=application.has_agent):
         if kind not in present:
-            problems.append(_problem("document_missing", f"documents.{kind}", f"缺少“{kind_label(kind)}”。"))
+            problems.append(_problem("document_missing", f"documents.{kind}", f"缺少“{kind_label(kind)}”。", [kind]))
 
     # 2. The disease's evidence, counting only recent documents from level-2+ institutions.
     # 3. The designated-hospital appraisal where the disease requires one.
@@ -158,14 +197,19 @@ def _appraisal_problems(
     appraisals = [d for d in documents if d.kind == DocumentKind.HOSPITAL_APPRAISAL]
     if not appraisals:
         message = f"“{application.disease.name}”须提供定点医疗机构出具的鉴定意见。"
-        return [_problem("appraisal_missing", field, message)], set()
+        return [_problem("appraisal_missing", field, message, [DocumentKind.HOSPITAL_APPRAISAL])], set()
     from_appraising = [d for d in appraisals if d.hospital is not None and d.hospital.can_appraise]
     if any(d.pk in evidence.valid_documents for d in from_appraising):
         return [], set()
     problems = []
     if not from_appraising:
         problems.append(
-            _problem("appraisal_hospital_not_designated", field, "鉴定意见须由具备鉴定资格的定点医疗机构出具。")
+            _problem(
+                "appraisal_hospital_not_designated",
+                field,
+                "鉴定意见须由具备鉴定资格的定点医疗机构出具。",
+                [DocumentKind.HOSPITAL_APPRAISAL],
+            )
         )
     return problems, {d.pk for d in appraisals}
 

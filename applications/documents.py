@@ -7,7 +7,7 @@ import datetime as dt
 from typing import IO
 
 from django.conf import settings
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -83,7 +83,8 @@ def document_add(
         uploaded_by=user,
     )
     file.seek(0)
-    document.file.save(f"{checked.extension}", File(file), save=False)
+    content = ContentFile(checked.stored) if checked.stored is not None else File(file)
+    document.file.save(f"{checked.extension}", content, save=False)
     try:
         document.save()
     except Exception:

@@ -128,16 +128,34 @@ def _describe_nested(tree: object) -> str:
     return evidence_describe(tree) if isinstance(tree, str) else f"（{evidence_describe(tree)}）"
 
 
-def evidence_missing(tree: object, kinds: frozenset[str]) -> list[dict[str, str]]:
+def evidence_missing(tree: object, kinds: frozenset[str]) -> list[dict[str, object]]:
     """One problem per unmet requirement: every child of an unmet `all`, one line for an unmet `any`."""
     if evidence_satisfied(tree, kinds):
         return []
     if isinstance(tree, str):
-        return [
-            {"code": "document_missing", "field": f"documents.{tree}", "message": f"缺少{evidence_describe(tree)}。"}
-        ]
+        message = f"缺少{evidence_describe(tree)}。"
+        return [{"code": "document_missing", "field": f"documents.{tree}", "message": message, "kinds": [tree]}]
     assert isinstance(tree, dict)
     if "all" in tree:
         return [problem for child in tree["all"] for problem in evidence_missing(child, kinds)]
     options = "或".join(_describe_nested(child) for child in tree["any"])
-    return [{"code": "evidence_missing_one_of", "field": "documents", "message": f"需提供以下材料之一：{options}。"}]
+    # Every option's document kinds: a frontend shows an upload slot for each.
+    return [
+        {
+            "code": "evidence_missing_one_of",
+            "field": "documents",
+            "message": f"需提供以下材料之一：{options}。",
+            "kinds": evidence_leaves(tree),
+        }
+    ]
+
+
+def evidence_leaves(tree: object) -> list[str]:
+    """The document kinds a rule names, in order, once each."""
+    if isinstance(tree, str):
+        return [tree]
+    assert isinstance(tree, dict)
+    leaves: list[str] = []
+    for child in next(iter(tree.values())):
+        leaves += [kind for kind in evidence_leaves(child) if kind not in leaves]
+    return leaves

@@ -9,13 +9,50 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from applications.models import ApplicationEvent, Document, Hospital
+from applications.models import ApplicationEvent, Document, DocumentKind, Hospital
 
 
 class HospitalOutput(serializers.ModelSerializer):
     class Meta:
         model = Hospital
         fields = ["code", "name", "level", "region_code", "is_designated", "can_appraise"]
+
+
+class ProblemOutput(serializers.Serializer):
+    """One problem of the completeness check (一次性告知)."""
+
+    code = serializers.CharField(
+        help_text="稳定的问题代码，如 document_missing、evidence_missing_one_of、document_too_old"
+    )
+    field = serializers.CharField(help_text="涉及的字段或材料：documents.<种类>、documents.<材料id>、diagnosis_date…")
+    message = serializers.CharField(help_text="给申请人看的中文说明")
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=DocumentKind.choices),
+        default=list,
+        help_text="上传其中任一种材料即可解决的材料种类（“之一”时列出每个选项）；上传材料解决不了的问题为空列表",
+    )
+
+
+PROBLEM_EXAMPLE = [
+    {
+        "code": "document_missing",
+        "field": "documents.id_card_back",
+        "message": "缺少“身份证反面”。",
+        "kinds": ["id_card_back"],
+    },
+    {
+        "code": "evidence_missing_one_of",
+        "field": "documents",
+        "message": "需提供以下材料之一：病理报告或影像学检查报告。",
+        "kinds": ["pathology_report", "imaging_report"],
+    },
+    {"code": "diagnosis_date_future", "field": "diagnosis_date", "message": "确诊日期不能晚于今天。", "kinds": []},
+]
+
+
+def problems_output(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored problems as the API gives them (a check from before `kinds` existed gets an empty list)."""
+    return [{"kinds": [], **problem} for problem in problems or []]
 
 
 class EventOutput(serializers.ModelSerializer):
@@ -37,9 +74,9 @@ class EventOutput(serializers.ModelSerializer):
             **fields,
         }
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    @extend_schema_field(ProblemOutput(many=True))
     def get_problems(self, obj: ApplicationEvent) -> list:
-        return obj.data.get("problems", [])
+        return problems_output(obj.data.get("problems", []))
 
 
 class DocumentOutput(serializers.ModelSerializer):

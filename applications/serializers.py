@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.identity import mask_id_number, mask_phone
 from accounts.serializers import IdNumberField, MobileField, NameField
+from applications.checks import documents_on_file
 from applications.models import (
     Application,
     ApplicationKind,
@@ -21,7 +22,7 @@ from applications.models import (
     Hospital,
     ReaderRole,
 )
-from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
+from applications.outputs import DocumentOutput, EventOutput, HospitalOutput, ProblemOutput, problems_output
 from applications.selectors import reader_institution
 from reviews.calendar import working_days_left
 from reviews.clock import review_deadline_explain
@@ -104,6 +105,22 @@ class ApplicationUpdateInput(DoctorFields):
     designated_points = designated_points_field()
 
 
+class ReusedDocumentOutput(serializers.Serializer):
+    """A scan on file from an earlier accepted application, used instead of a new upload (减证便民)."""
+
+    kind = serializers.CharField()
+    kind_display = serializers.CharField(source="get_kind_display")
+    document = serializers.UUIDField(source="pk")
+    from_application = serializers.CharField(source="application.reference", help_text="原申请受理编号")
+    uploaded_at = serializers.DateTimeField()
+
+
+class PrecheckOutput(serializers.Serializer):
+    complete = serializers.BooleanField(help_text="现在提交能否通过完整性检查")
+    problems = ProblemOutput(many=True)
+    reused_documents = ReusedDocumentOutput(many=True, help_text="沿用的已有材料，无需再次上传")
+
+
 class DesignatedPointOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -139,6 +156,8 @@ class ApplicationOutput(serializers.ModelSerializer):
     working_days_left = serializers.SerializerMethodField()
     deadline_explanation = serializers.SerializerMethodField()
     designated_points = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField()
+    reused_documents = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -156,6 +175,7 @@ class ApplicationOutput(serializers.ModelSerializer):
             "designated_points",
             "agent",
             "documents",
+            "reused_documents",
             "problems",
             "submitted_at",
             "accepted_at",
@@ -173,6 +193,15 @@ class ApplicationOutput(serializers.ModelSerializer):
     )
     def get_disease(self, obj: Application) -> dict:
         return {"code": obj.disease.code, "name": obj.disease.name}
+
+    @extend_schema_field(ProblemOutput(many=True, help_text="最近一次完整性检查发现的问题（一次性告知）"))
+    def get_problems(self, obj: Application) -> list[dict]:
+        return problems_output(obj.problems)
+
+    @extend_schema_field(ReusedDocumentOutput(many=True, help_text="年度复核、变更申请沿用的已有身份和参保材料"))
+    def get_reused_documents(self, obj: Application) -> list[dict]:
+        on_file = documents_on_file(application=obj, on=timezone.localdate())
+        return ReusedDocumentOutput(on_file.values(), many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(DesignatedPointOutput(many=True))
     def get_designated_points(self, obj: Application) -> list[dict]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.identity import birth_date
 from accounts.models import User
-from applications.checks import application_problems
+from applications.checks import application_problems, documents_on_file
 from applications.models import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
@@ -130,6 +130,20 @@ def application_create(
     except IntegrityError:
         # The partial unique index caught a concurrent duplicate (double click on "create").
         raise Conflict(DUPLICATE_OPEN, code="duplicate_open_application", field="disease_code") from None
+
+
+def application_precheck(*, application: Application) -> dict[str, object]:
+    """预审: the problems the completeness check would find if the application were submitted now. A
+    pure read: no event, no clock, no notification."""
+    if application.status not in EDITABLE_STATUSES:
+        raise InvalidState("只有草稿或待补正的申请可以预审。", code="not_editable")
+    today = timezone.localdate()
+    found = application_problems(application=application, on=today)
+    return {
+        "complete": not found,
+        "problems": found,
+        "reused_documents": list(documents_on_file(application=application, on=today).values()),
+    }
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import IO
 
 from django.conf import settings
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -93,7 +93,8 @@ def remote_filing_create(
         filing.proof_name = checked.original_name
         filing.proof_content_type = checked.content_type
         proof.seek(0)
-        filing.proof.save(checked.extension, File(proof), save=False)
+        content = ContentFile(checked.stored) if checked.stored is not None else File(proof)
+        filing.proof.save(checked.extension, content, save=False)
     filing.save()
     if filing.status == RemoteFilingStatus.PENDING:
         notify_officers(

@@ -2,11 +2,14 @@
 
 A file is judged by its bytes only: the client's file name and Content-Type are never trusted.
 Every refusal is a domain error with a stable `code` and a Chinese message an applicant can act on.
+Phone photos are accepted as they come: HEIC/HEIF (iPhones) is stored as JPEG, and a photo is stored
+upright (its EXIF orientation applied) and without its metadata (no GPS position is kept).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,9 +19,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
-from PIL import Image
+from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
+from pypdf.generic import DictionaryObject
 
 from config.domain import InvalidInput, PayloadTooLarge
 
@@ -29,18 +34,26 @@ _CHUNK = 64 * 1024
 _PDF_WINDOW = 1024
 _MAX_NAME = 120
 
-_JPEG, _PNG, _PDF = "image/jpeg", "image/png", "application/pdf"
+register_heif_opener()  # Pillow reads HEIC/HEIF through pillow-heif (libheif)
+
+_JPEG, _PNG, _PDF, _HEIF = "image/jpeg", "image/png", "application/pdf", "image/heif"
 _EXTENSIONS = {_JPEG: "jpg", _PNG: "png", _PDF: "pdf"}
 # Pillow reports some camera JPEGs that carry several pictures as "MPO"; they are still JPEG files.
-_PILLOW_FORMATS = {_JPEG: ("JPEG", "MPO"), _PNG: ("PNG",)}
+_PILLOW_FORMATS = {_JPEG: ("JPEG", "MPO"), _PNG: ("PNG",), _HEIF: ("HEIF",)}
+# ISO BMFF brands of HEIC/HEIF still pictures (bytes 8–12 after the "ftyp" box type).
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
 
 MSG_EMPTY = "上传的文件是空的，请重新选择文件。"
-MSG_TYPE = "只接受JPG、PNG或PDF格式的文件。文件内容不是有效的JPG、PNG或PDF格式，请重新扫描后上传。"
+MSG_TYPE = "只接受JPG、PNG、HEIC（手机照片）或PDF格式的文件。文件内容不是有效的图片或PDF，请重新拍照或扫描后上传。"
 MSG_IMAGE_CORRUPT = "图片已损坏或不完整，无法打开，请重新拍照或扫描后上传。"
 MSG_IMAGE_TOO_LARGE = "图片像素尺寸过大，请降低扫描分辨率或压缩后重新上传。"
 MSG_PDF_CORRUPT = "PDF文件已损坏或不完整，无法打开，请重新扫描后上传。"
 MSG_PDF_ENCRYPTED = "PDF文件设置了密码或加密保护，请去除密码后重新上传。"
 MSG_PDF_NO_PAGES = "PDF文件中没有任何页面，请检查后重新上传。"
+
+
+def _too_many_pages_message(limit: int) -> str:
+    return f"PDF文件页数过多，单个文件不能超过{limit}页，请只扫描需要的页面或分开上传。"
 
 
 def _too_large_message(limit: int) -> str:
@@ -53,6 +66,8 @@ def _too_large_message(limit: int) -> str:
 
 @dataclass(frozen=True)
 class CheckedFile:
+    """What will be stored: its type, size and digest (of `stored` when the upload was converted)."""
+
     content_type: str  # "image/jpeg", "image/png" or "application/pdf", from the content
     extension: str  # "jpg", "png" or "pdf", from the content
     size: int
@@ -61,6 +76,7 @@ class CheckedFile:
     pages: int | None = None  # PDFs
     width: int | None = None  # images
     height: int | None = None
+    stored: bytes | None = None  # the bytes to store instead of the upload (HEIC → JPEG, EXIF removed)
 
 
 def upload_check(*, file: UploadedFile, max_bytes: int | None = None) -> CheckedFile:
@@ -78,12 +94,16 @@ def upload_check(*, file: UploadedFile, max_bytes: int | None = None) -> Checked
         pages: int | None = None
         width: int | None = None
         height: int | None = None
+        stored: bytes | None = None
         if content_type == _PDF:
             pages = _check_pdf(file, size)
         else:
             width, height = _check_image(file, content_type)
+            stored = _upright_without_metadata(file, content_type)
     finally:
         file.seek(0)
+    if stored is not None:
+        content_type, size, sha256 = _JPEG, len(stored), hashlib.sha256(stored).hexdigest()
     return CheckedFile(
         content_type=content_type,
         extension=_EXTENSIONS[content_type],
@@ -93,7 +113,24 @@ def upload_check(*, file: UploadedFile, max_bytes: int | None = None) -> Checked
         pages=pages,
         width=width,
         height=height,
+        stored=stored,
     )
+
+
+def _upright_without_metadata(file: UploadedFile, content_type: str) -> bytes | None:
+    """A HEIC photo as JPEG; a JPEG with EXIF (a position, a rotation, the camera) re-encoded upright and
+    without it; None when the upload can be stored as it is (a PNG, a JPEG without EXIF)."""
+    if content_type == _PNG:
+        return None
+    file.seek(0)
+    with Image.open(file, formats=_PILLOW_FORMATS[content_type]) as im:
+        # Any EXIF at all: a phone writes its position, the camera and the time there.
+        if content_type == _JPEG and not im.getexif():
+            return None
+        upright = ImageOps.exif_transpose(im).convert("RGB")
+        out = io.BytesIO()
+        upright.save(out, format="JPEG", quality=90, optimize=True)  # no exif=: nothing of it is kept
+        return out.getvalue()
 
 
 def _digest(file: UploadedFile, limit: int) -> tuple[int, str]:
@@ -110,6 +147,8 @@ def _digest(file: UploadedFile, limit: int) -> tuple[int, str]:
 def _sniff(head: bytes) -> str:
     if head.startswith(b"\xff\xd8\xff"):
         return _JPEG
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return _HEIF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return _PNG
     if b"%PDF-" in head:  # head is the first _PDF_WINDOW bytes
@@ -163,7 +202,7 @@ def _check_pdf(file: UploadedFile, size: int) -> int:
         # encrypted content cannot be checked.
         if reader.is_encrypted:
             raise InvalidInput(MSG_PDF_ENCRYPTED, code="pdf_encrypted", field="file")
-        pages = len(reader.pages)  # walks the whole page tree, not the trailer's /Count
+        pages = _count_pages(reader, limit=settings.UPLOAD_MAX_PDF_PAGES)
     except InvalidInput:
         raise
     except (FileNotDecryptedError, DependencyError) as exc:  # an encryption pypdf cannot even read
@@ -173,6 +212,30 @@ def _check_pdf(file: UploadedFile, size: int) -> int:
     if pages == 0:
         raise InvalidInput(MSG_PDF_NO_PAGES, code="pdf_no_pages", field="file")
     return pages
+
+
+def _count_pages(reader: PdfReader, *, limit: int) -> int:
+    """The pages of the page tree, counted leaf by leaf, stopping as soon as there are more than `limit`
+    (a file with tens of thousands of pages is refused at once, whatever its /Count claims); a tree
+    with a cycle counts as damaged."""
+    catalog = reader.trailer["/Root"].get_object()
+    assert isinstance(catalog, DictionaryObject)
+    root = catalog["/Pages"].get_object()
+    count, seen, stack = 0, set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise ValueError("cyclic page tree")
+        seen.add(id(node))
+        if not isinstance(node, DictionaryObject):
+            raise ValueError("page tree node is not a dictionary")
+        if node.get("/Type") == "/Pages" or "/Kids" in node:
+            stack.extend(kid.get_object() for kid in reversed(node.get("/Kids", [])))
+            continue
+        count += 1
+        if count > limit:
+            raise InvalidInput(_too_many_pages_message(limit), code="pdf_too_many_pages", field="file")
+    return count
 
 
 _WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')

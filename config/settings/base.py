@@ -229,6 +229,8 @@ STORAGES = {
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_APPLICATION_BYTES = env_int("UPLOAD_MAX_APPLICATION_BYTES", 50 * 1024 * 1024)
 UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 50_000_000)
+# A scanned record has tens of pages; a file of thousands is refused at once (it would hold a worker).
+UPLOAD_MAX_PDF_PAGES = env_int("UPLOAD_MAX_PDF_PAGES", 50)
 # Anything beyond the per-file limit plus form overhead is cut off while streaming.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -398,6 +400,10 @@ CHECK_MAX_ATTEMPTS = env_int("CHECK_MAX_ATTEMPTS", 5)
 # A submit this soon after the previous one, with no document changed since, is the same submission
 # (a double click): it is answered with the application as it is and checks nothing again.
 SUBMIT_REPEAT_SECONDS = env_int("SUBMIT_REPEAT_SECONDS", 10)
+# An annual review or a change application reuses identity and insurance scans of the person's earlier
+# accepted application up to this age (an ID card is valid for 5, 10 or 20 years; a scan this old is
+# asked for again).
+DOCUMENT_REUSE_MAX_AGE_DAYS = env_int("DOCUMENT_REUSE_MAX_AGE_DAYS", 5 * 365)
 
 # --- Announcement, benefits and certificates (policy settings: cities differ) ---------------------
 ANNOUNCEMENT_WORKING_DAYS = env_int("ANNOUNCEMENT_WORKING_DAYS", 5)

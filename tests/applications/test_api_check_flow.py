@@ -128,7 +128,7 @@ def test_incomplete_submission_lists_every_problem_then_supplement_is_accepted(
             ("document_missing", "documents.exam_report"),
         ]
         for problem in first_round:
-            assert set(problem) == {"code", "field", "message"}
+            assert set(problem) == {"code", "field", "message", "kinds"}
             assert CJK.search(problem["message"])
         assert body["review_deadline"] is None and body["accepted_at"] is None
         listed = client.get(LIST).json()["results"]

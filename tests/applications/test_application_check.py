@@ -9,7 +9,7 @@ import re
 import pytest
 import time_machine
 
-from applications.models import Application, ApplicationEvent, ApplicationStatus, InsuredStatus
+from applications.models import Application, ApplicationEvent, ApplicationStatus, DocumentKind, InsuredStatus
 from applications.services import application_check
 from reviews.calendar import working_days_add
 from tests.applications.check_helpers import (
@@ -104,12 +104,44 @@ def test_every_rule_broken_together_yields_every_problem_in_one_call():
     assert [(p["code"], p["field"]) for p in problems_of(app)] == expected
 
 
-def test_every_problem_has_exactly_code_field_and_a_chinese_message():
+def test_every_problem_has_exactly_code_field_a_chinese_message_and_kinds():
     app, _ = application_breaking_every_rule()
     for problem in problems_of(app):
-        assert set(problem) == {"code", "field", "message"}
-        assert all(isinstance(value, str) and value for value in problem.values())
+        assert set(problem) == {"code", "field", "message", "kinds"}
+        assert all(isinstance(problem[key], str) and problem[key] for key in ("code", "field", "message"))
         assert CJK.search(problem["message"]), problem
+        assert isinstance(problem["kinds"], list) and set(problem["kinds"]) <= set(DocumentKind.values)
+
+
+# What upload resolves each problem type: a frontend maps these to upload slots.
+KINDS_BY_CODE = {
+    "document_issued_on_missing": lambda p: [p["kind"]],
+    "document_too_old": lambda p: [p["kind"]],
+    "document_hospital_missing": lambda p: [p["kind"]],
+    "document_hospital_level": lambda p: [p["kind"]],
+    "evidence_missing_one_of": lambda p: ["pathology_report", "imaging_report"],
+    "appraisal_hospital_not_designated": lambda p: ["hospital_appraisal"],
+    "diagnosing_hospital_level": lambda p: [],
+    "diagnosis_date_future": lambda p: [],
+    "designated_points_invalid": lambda p: [],
+    "insurance_not_active": lambda p: [],
+    "insured_elsewhere": lambda p: [],
+    "duplicate_certification": lambda p: [],
+}
+
+
+def test_every_problem_type_names_the_kinds_that_resolve_it():
+    app, _ = application_breaking_every_rule()
+    kinds_of_documents = {f"documents.{d.pk}": d.kind for d in app.documents.all()}
+    seen = set()
+    for problem in problems_of(app):
+        seen.add(problem["code"])
+        if problem["code"] == "document_missing":
+            assert problem["kinds"] == [problem["field"].removeprefix("documents.")]
+            continue
+        facts = {"kind": kinds_of_documents.get(problem["field"])}
+        assert problem["kinds"] == KINDS_BY_CODE[problem["code"]](facts), problem
+    assert seen >= set(KINDS_BY_CODE) | {"document_missing"}
 
 
 def test_not_insured_comes_together_with_the_other_problems():

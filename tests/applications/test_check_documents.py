@@ -42,6 +42,7 @@ def test_each_missing_base_document_is_one_problem_naming_its_kind(missing):
             "code": "document_missing",
             "field": f"documents.{missing}",
             "message": f"缺少“{DocumentKind(missing).label}”。",
+            "kinds": [missing],
         }
     ]
 

@@ -91,7 +91,7 @@ def test_elf_executable_renamed_jpg_is_refused():
         upload_check(file=SimpleUploadedFile("photo.jpg", elf, content_type="image/jpeg"))
 
     assert refusal(exc_info) == ("file_type_not_allowed", "file")
-    assert "JPG、PNG或PDF" in exc_info.value.message
+    assert "JPG、PNG、HEIC（手机照片）或PDF" in exc_info.value.message
 
 
 def test_html_named_png_is_refused():
