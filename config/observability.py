@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Task
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("osd.request")
@@ -126,3 +127,29 @@ def sentry_init() -> None:
         max_request_body_size="never",
         before_send=scrub,  # type: ignore[arg-type]
     )
+
+
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+_DRAIN_CHUNK = 64 * 1024
+
+
+class DrainUnreadBodyMiddleware:
+    """A request refused before its body was read (an upload over the limit, a JSON body too large)
+    leaves the rest of the body in the connection: the server would read it as the next request and the
+    client would see its connection reset. Read and discard what is left (bounded), so the client gets
+    its answer and can go on using the connection; past the bound, close the connection instead."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        stream = getattr(request, "_stream", None)
+        if isinstance(stream, LimitedStream):
+            unread = stream.limit - stream._pos  # type: ignore[attr-defined]  # (Django keeps no public count)
+            if 0 < unread <= DRAIN_MAX_BYTES:
+                while stream.read(_DRAIN_CHUNK):
+                    pass
+            elif unread > 0:
+                response["Connection"] = "close"
+        return response
