@@ -14,14 +14,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.identity import mask_name
 from certification.lifecycle import certification_end
-from certification.models import Certification, CertificationStatus, RemoteFiling
+from certification.models import Certification, RemoteFiling
 from certification.pdf import certificate_pdf_render
-from certification.points import designated_points_change, designated_points_current
+from certification.points import designated_points_change
 from certification.remote import remote_filing_create
-from certification.rules import certification_is_valid
-from certification.selectors import certification_by_code, certification_get, certification_list, remote_filing_list
+from certification.selectors import (
+    certification_by_code,
+    certification_get,
+    certification_list,
+    certification_public_facts,
+    remote_filing_list,
+)
 from certification.serializers import (
     CertificateExitInput,
     CertificateOutput,
@@ -31,6 +35,7 @@ from certification.serializers import (
     RemoteFilingOutput,
 )
 from config.api.schema import problems
+from config.api.throttles import PerAddressThrottle
 from config.auth import authenticated_user
 from config.uploads import single_file
 
@@ -72,14 +77,10 @@ class CertificatePdfApi(APIView):
         return response
 
 
-# What a verifier is told about an invalid certificate: that it is, never why (a suspension of the
-# insurance, a fraud finding or a death is the holder's own business).
-PUBLIC_NOTES: dict[str, str] = {
-    CertificationStatus.LAPSED: "待遇暂停",
-    CertificationStatus.SUSPENDED: "待遇暂停",
-    CertificationStatus.REVOKED: "已撤销",
-    CertificationStatus.ENDED: "待遇已终止",
-}
+class VerifyThrottle(PerAddressThrottle):
+    """Per client IP; the API and the public verify page share the counter."""
+
+    scope = "verify"
 
 
 class CertificateVerifyApi(APIView):
@@ -91,7 +92,7 @@ class CertificateVerifyApi(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[type] = []
-    throttle_scope = "verify"
+    throttle_classes = [VerifyThrottle]
     path_always_found = True  # an unknown code is `{"valid": false}`, never a 404
 
     @extend_schema(
@@ -119,22 +120,7 @@ class CertificateVerifyApi(APIView):
     )
     def get(self, request: Request, code: str) -> Response:
         certification = certification_by_code(raw_code=code)
-        body: dict[str, object]
-        if certification is None:
-            body = {"valid": False}
-        else:
-            valid = certification_is_valid(certification=certification, on=timezone.localdate())
-            body = {
-                "valid": valid,
-                "status": certification.status,
-                "holder": mask_name(certification.holder.name),
-                "disease": certification.disease.name,
-                "benefit_start_date": certification.benefit_start_date,
-                "valid_until": certification.valid_until,
-                "designated_points": [p.hospital.name for p in designated_points_current(certification)],
-            }
-            if not valid:
-                body["note"] = PUBLIC_NOTES.get(certification.status, "已过有效期")
+        body = certification_public_facts(certification=certification, on=timezone.localdate())
         response = Response(CertificateVerifyOutput(body).data)
         response["Cache-Control"] = "no-store"  # a revocation shows at once
         return response

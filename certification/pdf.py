@@ -51,8 +51,8 @@ pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
 
 def certificate_verify_url(*, code: str) -> str:
-    """The public verify URL the QR code encodes: `{PUBLIC_BASE_URL}/api/v1/certificates/verify/{code}/`."""
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("certificate-verify", kwargs={"code": code})
+    """The public verify page the QR code encodes: `{PUBLIC_BASE_URL}/verify/{code}/` (Chinese, for a phone)."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("verify-page", kwargs={"code": code})
 
 
 def certificate_qr(*, url: str, size: float = QR_SIZE) -> Drawing:

@@ -7,17 +7,19 @@ import datetime as dt
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.identity import mask_name
 from accounts.models import User
 from applications.models import Disease
 from certification.models import (
     LIVE_CERTIFICATION_STATUSES,
     Certification,
     CertificationEvent,
+    CertificationStatus,
     DesignatedPoint,
     RemoteFiling,
     RemoteFilingStatus,
 )
-from certification.rules import verification_code_normalize
+from certification.rules import certification_is_valid, verification_code_normalize
 
 
 def certification_list(*, user: User) -> QuerySet[Certification]:
@@ -72,3 +74,36 @@ def remote_filing_overlapping(*, holder: User, start_date: dt.date, end_date: dt
     if end_date is not None:
         overlapping = overlapping.filter(start_date__lte=end_date)
     return overlapping.order_by("start_date").first()
+
+
+# What anyone is told about an invalid certificate: that it is, never why (a suspension of the insurance,
+# a fraud finding or a death is the holder's own business).
+PUBLIC_NOTES: dict[str, str] = {
+    CertificationStatus.LAPSED: "待遇暂停",
+    CertificationStatus.SUSPENDED: "待遇暂停",
+    CertificationStatus.REVOKED: "已撤销",
+    CertificationStatus.ENDED: "待遇已终止",
+}
+
+
+def certification_public_facts(*, certification: Certification | None, on: dt.date) -> dict[str, object]:
+    """The public verification of a code (the API and the page): valid or not, and for a known code
+    the masked holder, the disease, the dates and the designated points; nothing more."""
+    if certification is None:
+        return {"valid": False}
+    valid = certification_is_valid(certification=certification, on=on)
+    points = DesignatedPoint.objects.filter(certification=certification, ends_on__isnull=True).select_related(
+        "hospital"
+    )
+    facts: dict[str, object] = {
+        "valid": valid,
+        "status": certification.status,
+        "holder": mask_name(certification.holder.name),
+        "disease": certification.disease.name,
+        "benefit_start_date": certification.benefit_start_date,
+        "valid_until": certification.valid_until,
+        "designated_points": [point.hospital.name for point in points.select_related("hospital").order_by("order")],
+    }
+    if not valid:
+        facts["note"] = PUBLIC_NOTES.get(certification.status, "已过有效期")
+    return facts

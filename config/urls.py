@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from certification.public_views import verify_page
 from config.health import ReadyView, health
 from config.metrics import metrics
 from reviews.public_urls import pages as public_pages
@@ -25,6 +26,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("ready/", ReadyView.as_view(), name="ready"),
     path("metrics", metrics, name="metrics"),
+    # The page the QR code on a certificate opens (public, Chinese, for a phone).
+    path("verify/<str:code>/", verify_page, name="verify-page"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file of its own: no inline script under the CSP.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -11,11 +10,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from config.api.schema import problems
+from config.api.throttles import PerAddressThrottle
 from reviews.announcements import objection_file
 from reviews.models import AnnouncementBatch
 from reviews.public_selectors import announcement_public_get, announcement_public_list
@@ -24,21 +22,10 @@ from reviews.public_serializers import AnnouncementBatchOutput, ObjectionInput, 
 PUBLIC_CACHE_SECONDS = 60
 
 
-class ObjectionThrottle(SimpleRateThrottle):
+class ObjectionThrottle(PerAddressThrottle):
     """Per client IP, whether signed in or not; the API and the HTML form share the counter."""
 
     scope = "objection"
-
-    def get_rate(self) -> str | None:
-        # Read at each request, not at import, so the rate follows the settings (and test overrides).
-        try:
-            rate = api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-        except KeyError:
-            raise ImproperlyConfigured("REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] has no 'objection' rate") from None
-        return None if rate is None else str(rate)  # rates are strings such as "10/hour"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 @method_decorator(cache_page(PUBLIC_CACHE_SECONDS), name="get")

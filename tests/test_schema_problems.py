@@ -6,12 +6,12 @@ import logging
 import re
 import uuid
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import yaml
+from django.test import override_settings
+from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
 from tests.api import bearer_client
 from tests.factories import ApplicationFactory, UserFactory
@@ -97,7 +97,8 @@ def test_each_error_the_api_gives_is_in_the_schema(applicant):
 
 @pytest.mark.django_db
 def test_a_throttled_answer_is_documented():
-    with mock.patch.object(ScopedRateThrottle, "THROTTLE_RATES", {"verify": "1/min"}):
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "verify": "1/min"}
+    with override_settings(REST_FRAMEWORK={**api_settings.user_settings, "DEFAULT_THROTTLE_RATES": rates}):
         client = APIClient(REMOTE_ADDR="10.9.9.9")
         client.get("/api/v1/certificates/verify/AAAA-BBBB-CCCC-DDDD-EEEE/")
         status = answer(client, "GET", "/api/v1/certificates/verify/AAAA-BBBB-CCCC-DDDD-EEEE/")

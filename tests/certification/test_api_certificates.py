@@ -105,7 +105,7 @@ def test_detail_has_the_contract_fields(holder_client, certification):
     assert body["reimbursement_ratio"] == "0.80"
     assert body["annual_limit"] == 10000
     assert body["pdf_url"] == f"/api/v1/certificates/{certification.pk}/pdf/"
-    assert body["verify_url"] == f"http://127.0.0.1:8000/api/v1/certificates/verify/{certification.code}/"
+    assert body["verify_url"] == f"http://127.0.0.1:8000/verify/{certification.code}/"
 
 
 @pytest.mark.parametrize("suffix", ["", "pdf/"])

@@ -174,7 +174,7 @@ def test_qr_helper_and_link_annotations_point_at_the_verify_url(certification):
 def test_verify_url_follows_public_base_url():
     assert (
         certificate_verify_url(code="ABCD-EFGH-IJKL-MNOP-QRST")
-        == "https://ybj.jiuquan.example/api/v1/certificates/verify/ABCD-EFGH-IJKL-MNOP-QRST/"
+        == "https://ybj.jiuquan.example/verify/ABCD-EFGH-IJKL-MNOP-QRST/"
     )
 
 
