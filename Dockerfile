@@ -10,8 +10,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# pg_dump and pg_restore for the backup service (Debian 12's client matches PostgreSQL 15).
-RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+# pg_dump and pg_restore for the backup service (Debian 12's client matches PostgreSQL 15); Noto Sans
+# CJK (OFL), the font the certificate PDFs embed.
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first so code changes reuse this layer. Every pin has a manylinux wheel

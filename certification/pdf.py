@@ -16,6 +16,7 @@ timestamp or random document id, so the bytes can be compared in tests and cache
 
 from __future__ import annotations
 
+import contextvars
 import io
 from decimal import Decimal
 
@@ -29,17 +30,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from accounts.identity import mask_id_number
 from certification.models import Certification
+from certification.pdf_fonts import FALLBACK, document_font
 from certification.points import designated_points_current
 from certification.rules import certification_is_valid, chinese_date
 
 TITLE = "门诊慢特病待遇认定电子凭证"
-# STSong-Light ships with reportlab (an Adobe CID font the viewer supplies): no font file to deploy.
-CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
 CODE_FONT = "Courier-Bold"
 PAGE_SIZE = landscape(A5)
@@ -47,7 +46,9 @@ QR_SIZE = 38 * mm
 INK = colors.HexColor("#1f3a5f")
 WARNING = colors.HexColor("#b00020")
 
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+# The font of the document being drawn (certification/pdf_fonts.py): Noto Sans CJK SC embedded, or the
+# viewer's STSong-Light when the font file is missing.
+_text_font: contextvars.ContextVar[str] = contextvars.ContextVar("pdf_text_font", default=FALLBACK)
 
 
 def certificate_verify_url(*, code: str) -> str:
@@ -82,10 +83,14 @@ def _latin(char: str) -> bool:
 
 
 def _runs(text: str) -> list[tuple[str, str]]:
-    """Split text into (run, font): Latin in a Latin font (crisp, and extractable), the rest in CJK."""
+    """Split text into (run, font). The embedded font prints everything; with the fallback, Latin goes in
+    a Latin font (crisp, and extractable) and the rest in STSong-Light."""
+    font = _text_font.get()
+    if font != FALLBACK:
+        return [(text, font)] if text else []
     out: list[tuple[str, str]] = []
     for char in text:
-        font = LATIN_FONT if _latin(char) else CJK_FONT
+        font = LATIN_FONT if _latin(char) else FALLBACK
         if out and out[-1][1] == font:
             out[-1] = (out[-1][0] + char, font)
         else:
@@ -134,6 +139,21 @@ def certificate_rows(*, certification: Certification) -> list[tuple[str, str]]:
 
 def certificate_pdf_render(*, certification: Certification) -> bytes:
     """One A5-landscape page, card-like: title, holder, benefit, QR code and verification code."""
+    rows = certificate_rows(certification=certification)
+    every_text = "".join(
+        [TITLE, settings.BUREAU_NAME, "发证机关：扫码核验真伪访问凭证当前状态以在线核验结果为准。发证时间本已失效（）"]
+        + [label + value for label, value in rows]
+        + [certification.get_status_display(), certificate_verify_url(code=certification.code)]
+    )
+    with document_font(every_text) as font:
+        token = _text_font.set(font)
+        try:
+            return _render(certification, rows)
+        finally:
+            _text_font.reset(token)
+
+
+def _render(certification: Certification, rows: list[tuple[str, str]]) -> bytes:
     width, height = PAGE_SIZE
     url = certificate_verify_url(code=certification.code)
     buffer = io.BytesIO()
@@ -164,7 +184,7 @@ def certificate_pdf_render(*, certification: Certification) -> bytes:
     qr_x, qr_y = width - margin - 8 * mm - QR_SIZE, height - 36 * mm - QR_SIZE
     label_x, value_x = margin + 10 * mm, margin + 42 * mm
     y = height - 40 * mm
-    for label, value in certificate_rows(certification=certification):
+    for label, value in rows:
         c.setFillColor(colors.HexColor("#555555"))
         _draw_text(c, label_x, y, label, 10)
         c.setFillColor(colors.black)

@@ -26,6 +26,7 @@ PROGRAM_MARKERS: dict[str, tuple[str, ...]] = {
     "browser": ("/usr/bin/chromium",),  # Debian's package; .ci/run installs it
     "node": ("/usr/bin/node",),  # Debian's nodejs; .ci/run installs it
     "redis_server": ("/usr/bin/redis-server",),  # a private Redis that a fault test may kill
+    "cjk_font": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",),  # Debian's fonts-noto-cjk
 }
 
 
@@ -38,7 +39,7 @@ def _missing(marker: str) -> list[str]:
             if not value or (schemes and value.split(":", 1)[0] not in schemes):
                 missing.append(f"{name} ({'/'.join(schemes)} URL)" if schemes else name)
         return missing
-    return [program for program in PROGRAM_MARKERS[marker] if not os.access(program, os.X_OK)]
+    return [program for program in PROGRAM_MARKERS[marker] if not os.access(program, os.R_OK)]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -416,6 +416,9 @@ ANNOUNCEMENT_PUBLIC_DAYS = env_int("ANNOUNCEMENT_PUBLIC_DAYS", 90)
 BENEFIT_BACKDATE_MONTHS = env_int("BENEFIT_BACKDATE_MONTHS", 6)
 CERTIFICATION_REVIEW_MONTHS = env_int("CERTIFICATION_REVIEW_MONTHS", 12)
 REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
+# The CJK font embedded in PDFs (Noto Sans CJK, OFL; Debian's fonts-noto-cjk). Missing: STSong-Light,
+# which viewers supply (not embedded).
+PDF_CJK_FONT = env("PDF_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 # Where the QR code on a certificate points (the public verify page). Required in production.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 REMOTE_FILING_WORKING_DAYS = env_int("REMOTE_FILING_WORKING_DAYS", 2)

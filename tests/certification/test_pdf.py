@@ -196,3 +196,23 @@ def test_resident_rates_come_from_the_certification(holder):
 )
 def test_percent(ratio, shown):
     assert percent(Decimal(ratio)) == shown
+
+
+@pytest.mark.cjk_font
+def test_the_cjk_font_is_embedded_and_forgotten_after_the_document(certification):
+    from reportlab.pdfbase import pdfmetrics
+
+    before = set(pdfmetrics.getRegisteredFontNames())
+    _, page = page_of(render(certification))
+    fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
+    embedded = [f for f in fonts if "/FontFile2" in f.get("/FontDescriptor", {})]
+    assert embedded, [f["/BaseFont"] for f in fonts]
+    assert all("+OSD" in f["/BaseFont"] for f in embedded)  # a subset of the document's own font
+    assert set(pdfmetrics.getRegisteredFontNames()) == before  # nothing left behind in the process
+
+
+@pytest.mark.cjk_font
+def test_a_rare_character_of_a_name_is_printed_too(certification, holder):
+    holder.name = "王䶮"  # U+4DAE, outside GB2312: a name a font with the common characters would box
+    holder.save()
+    assert "王䶮" in text_of(render(certification))
