@@ -28,6 +28,7 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-only-never-used-at-run-time-collectstatic-needs-a-long-key-0123456789 \
     FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1yZWFsLWtleS0xMjM0NTY= \
     BLIND_INDEX_KEY=build-only-blind-index-key-never-used-at-run-time \
+    PDF_SIGNING_KEY_FILE=/nonexistent PDF_SIGNING_CERT_FILE=/nonexistent \
     PUBLIC_BASE_URL=https://build.invalid \
     python manage.py collectstatic --noinput --verbosity 0
 

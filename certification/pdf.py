@@ -10,8 +10,9 @@ What is printed, and why:
 - the verification code and a QR code of the public verify URL: the card is checked online, so the
   current status (lapsed, revoked) is never taken from paper.
 
-The output is deterministic for one certification and one day (reportlab `invariant`): no creation
-timestamp or random document id, so the bytes can be compared in tests and cached by clients.
+The document is deterministic for one certification and one day (reportlab `invariant`): no creation
+timestamp or random document id; the bureau's signature is appended as an incremental update and
+carries its own signing time.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from reportlab.pdfgen import canvas
 from accounts.identity import mask_id_number
 from certification.models import Certification
 from certification.pdf_fonts import FALLBACK, document_font
+from certification.pdf_signing import pdf_sign
 from certification.points import designated_points_current
 from certification.rules import certification_is_valid, chinese_date
 
@@ -137,8 +139,9 @@ def certificate_rows(*, certification: Certification) -> list[tuple[str, str]]:
     ]
 
 
-def certificate_pdf_render(*, certification: Certification) -> bytes:
-    """One A5-landscape page, card-like: title, holder, benefit, QR code and verification code."""
+def certificate_pdf_render(*, certification: Certification, sign: bool = True) -> bytes:
+    """One A5-landscape page, card-like: title, holder, benefit, QR code and verification code; signed by
+    the bureau (the signature carries its time: `sign=False` gives the bytes that stay the same)."""
     rows = certificate_rows(certification=certification)
     every_text = "".join(
         [TITLE, settings.BUREAU_NAME, "发证机关：扫码核验真伪访问凭证当前状态以在线核验结果为准。发证时间本已失效（）"]
@@ -148,9 +151,10 @@ def certificate_pdf_render(*, certification: Certification) -> bytes:
     with document_font(every_text) as font:
         token = _text_font.set(font)
         try:
-            return _render(certification, rows)
+            pdf = _render(certification, rows)
         finally:
             _text_font.reset(token)
+    return pdf_sign(pdf, reason=f"{TITLE} {certification.code}") if sign else pdf
 
 
 def _render(certification: Certification, rows: list[tuple[str, str]]) -> bytes:

@@ -2,8 +2,8 @@
 
 `/health/` (liveness): the process answers; it touches nothing else, so a database outage does not get
 every web process restarted. `/ready/` (readiness): it can serve, the database, the broker and the
-document storage answer and every migration is applied; 503 with the failing check named otherwise
-(django-health-check's checks, with two of our own)."""
+document storage answer, every migration is applied and the bureau's PDF signing key loads; 503 with
+the failing check named otherwise (django-health-check's checks, with three of our own)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
@@ -47,8 +48,21 @@ class Migrations(HealthCheck):
             raise ServiceUnavailable(f"{len(plan)} migrations not applied")
 
 
+@dataclasses.dataclass
+class SigningKey(HealthCheck):
+    """The bureau's PDF signing key and certificate load (a certificate download needs them)."""
+
+    def run(self) -> None:
+        from certification.pdf_signing import pdf_signer_check
+
+        try:
+            pdf_signer_check()
+        except ImproperlyConfigured as exc:
+            raise ServiceUnavailable("PDF signing key or certificate missing or unreadable") from exc
+
+
 class ReadyView(HealthCheckView):
-    checks = (Database, Broker, Storage, Migrations)
+    checks = (Database, Broker, Storage, Migrations, SigningKey)
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         await super().get(request, *args, **kwargs)  # runs the checks into self.results

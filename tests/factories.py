@@ -64,7 +64,10 @@ class InsuredPersonFactory(factory.django.DjangoModelFactory):
     )
     insurance_type = InsuranceType.EMPLOYEE
     region_code = "620902"
-    insured_since = dt.date(2010, 1, 1)
+    # Never before the birth date in the ID number (the registry import rejects that).
+    insured_since = factory.LazyAttribute(
+        lambda o: max(dt.date(2010, 1, 1), dt.datetime.strptime(o.id_number[6:14], "%Y%m%d").date())
+    )
     status = InsuredStatus.ACTIVE
 
 

@@ -158,7 +158,8 @@ def test_app_processes_start_after_the_migration_and_keep_no_state(services):
     for name, service in apps.items():
         assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         if name not in ("migrate", "backup"):
-            assert "volumes" not in service, f"{name} must be stateless"
+            # Stateless: nothing mounted but the read-only secrets.
+            assert service.get("volumes", []) == ["./secrets:/app/secrets:ro"], f"{name} must be stateless"
             assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert re.search(r"manage\.py migrate\b.*bootstrap --no-demo.*collectstatic", command_of(apps["migrate"]))
 

@@ -1,7 +1,11 @@
 """The lifecycle factories bring the rows each state implies, and those rows obey the domain's own rules."""
 
+import datetime as dt
+import io
+
 import pytest
 
+from applications.importers import insured_import
 from applications.models import ApplicationStatus
 from applications.workflow import transition_allowed
 from certification.models import CertificationStatus
@@ -9,7 +13,7 @@ from certification.rules import CERTIFICATION_TRANSITIONS
 from notifications.models import DeliveryStatus
 from reviews.models import Decision, EntryStatus, ObjectionStatus
 from tests.certification.factories import CertificationFactory, RemoteFilingFactory
-from tests.factories import ApplicationFactory
+from tests.factories import ApplicationFactory, InsuredPersonFactory, make_id_number
 from tests.notifications.factories import NotificationFactory
 from tests.reviews.factories import ObjectionFactory
 
@@ -93,3 +97,11 @@ def test_filings_objections_and_notifications_are_valid_rows():
     assert ObjectionFactory(dismissed=True).status == ObjectionStatus.DISMISSED
     assert NotificationFactory(delivered=True).sms_status == DeliveryStatus.SENT
     assert RemoteFilingFactory(long_term=True).proof
+
+
+def test_an_insured_person_is_never_insured_before_their_birth_so_the_registry_import_takes_the_row():
+    person = InsuredPersonFactory(id_number=make_id_number(birth=dt.date(2011, 1, 20)))
+    assert person.insured_since == dt.date(2011, 1, 20)
+    row = f"{person.id_number},{person.name},employee,620902,{person.insured_since:%Y-%m-%d},suspended\n"
+    result = insured_import(file=io.StringIO("id_number,name,insurance_type,region_code,insured_since,status\n" + row))
+    assert (result.errors, result.updated) == ([], 1)

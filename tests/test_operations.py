@@ -59,6 +59,15 @@ def test_not_ready_with_the_broker_stopped(client, monkeypatch):
     assert "broker unreachable" in " ".join(failed.values())
 
 
+def test_not_ready_when_the_pdf_signing_key_cannot_be_read(client, tmp_path, settings):
+    settings.PDF_SIGNING_KEY_FILE = str(tmp_path / "missing.key")
+    settings.PDF_SIGNING_CERT_FILE = str(tmp_path / "missing.crt")
+    response = client.get("/ready/")
+    assert response.status_code == 503
+    failed = response.json()["failed"]
+    assert [key for key in failed if key.startswith("SigningKey")] and len(failed) == 1
+
+
 # --- metrics ---------------------------------------------------------------------------------------
 
 
@@ -210,3 +219,23 @@ def test_purged_scans_are_not_backed_up(tmp_path):
     assert documents_backup(to=tmp_path) == 1
     assert (tmp_path / kept.file.name).exists()
     assert json.loads((tmp_path / "manifest.json").read_text())[0]["name"] == kept.file.name
+
+
+def test_production_does_not_start_without_the_pdf_signing_key():
+    from tests.production import PRODUCTION_KEYS, STRONG_KEY
+
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": STRONG_KEY,
+        "PUBLIC_BASE_URL": "https://ybj.example",
+        **{k: v for k, v in PRODUCTION_KEYS.items() if not k.startswith("PDF_SIGNING")},
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0 and "PDF_SIGNING_KEY_FILE must be set in production" in done.stderr

@@ -166,8 +166,8 @@ def test_qr_helper_and_link_annotations_point_at_the_verify_url(certification):
     url = certificate_verify_url(code=certification.code)
     assert certificate_qr(url=url).contents[0].value == url
     page = page_of(render(certification))[1]
-    uris = {annotation.get_object()["/A"]["/URI"] for annotation in page["/Annots"]}
-    assert uris == {url}
+    links = [a.get_object() for a in page["/Annots"] if a.get_object()["/Subtype"] == "/Link"]
+    assert {link["/A"]["/URI"] for link in links} == {url}
 
 
 @override_settings(PUBLIC_BASE_URL="https://ybj.jiuquan.example/")
@@ -178,8 +178,10 @@ def test_verify_url_follows_public_base_url():
     )
 
 
-def test_same_certificate_renders_to_the_same_bytes(certification):
-    assert render(certification) == render(certification)
+def test_same_certificate_renders_to_the_same_document_before_its_signature(certification):
+    with at(dt.date(2027, 3, 1)):
+        first, second = (certificate_pdf_render(certification=certification, sign=False) for _ in range(2))
+    assert first == second
 
 
 def test_resident_rates_come_from_the_certification(holder):
@@ -216,3 +218,29 @@ def test_a_rare_character_of_a_name_is_printed_too(certification, holder):
     holder.name = "王䶮"  # U+4DAE, outside GB2312: a name a font with the common characters would box
     holder.save()
     assert "王䶮" in text_of(render(certification))
+
+
+def signature_status(pdf: bytes):  # type: ignore[no-untyped-def]
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from certification.pdf_signing import signing_files
+
+    trusted = load_cert_from_pemder(str(signing_files()[1]))
+    (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    return validate_pdf_signature(signature, ValidationContext(trust_roots=[trusted], allow_fetching=False))
+
+
+def test_the_certificate_is_signed_by_the_bureau_and_the_signature_is_valid(certification):
+    status = signature_status(render(certification))
+    assert status.intact and status.valid and status.trusted
+    assert settings.BUREAU_NAME in status.signing_cert.subject.human_friendly
+
+
+def test_an_altered_certificate_fails_its_signature(certification):
+    pdf = bytearray(render(certification))
+    where = pdf.find(b"/Title")
+    pdf[where + 8 : where + 9] = b"X"  # one byte of the signed content changed
+    assert not signature_status(bytes(pdf)).intact

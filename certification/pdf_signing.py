@@ -1,0 +1,101 @@
+"""The bureau's digital signature on the certificate PDF (pyHanko, PAdES-style CMS signature): a pharmacy
+or a hospital desk opens the file's signature panel and sees that it was issued by the bureau and not
+altered since (the verify page says how). The key and its certificate come from settings
+(`PDF_SIGNING_KEY_FILE`, `PDF_SIGNING_CERT_FILE`, required in production); in demo mode a self-signed
+demo pair is made under VAR_DIR on first use, marked as such in its name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from functools import cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+
+FIELD = "BureauSignature"
+
+
+def _demo_pair() -> tuple[Path, Path]:
+    """A self-signed key and certificate for demo mode, made once under VAR_DIR/signing/."""
+    folder = Path(settings.VAR_DIR) / "signing"
+    key_file, cert_file = folder / "demo-signing.key", folder / "demo-signing.crt"
+    if key_file.is_file() and cert_file.is_file():
+        return key_file, cert_file
+    folder.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"{settings.BUREAU_NAME}（演示）"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "电子凭证签章（演示，非生产）"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, True, False, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_file.chmod(0o600)
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+def signing_files() -> tuple[Path, Path]:
+    """(key, certificate) of the bureau's signature."""
+    if settings.PDF_SIGNING_KEY_FILE and settings.PDF_SIGNING_CERT_FILE:
+        return Path(settings.PDF_SIGNING_KEY_FILE), Path(settings.PDF_SIGNING_CERT_FILE)
+    if settings.DEMO_MODE:
+        return _demo_pair()
+    raise ImproperlyConfigured("PDF_SIGNING_KEY_FILE and PDF_SIGNING_CERT_FILE must be set outside demo mode")
+
+
+@cache
+def _signer() -> signers.SimpleSigner:
+    key_file, cert_file = signing_files()
+    passphrase = settings.PDF_SIGNING_KEY_PASSPHRASE.encode() if settings.PDF_SIGNING_KEY_PASSPHRASE else None
+    signer = signers.SimpleSigner.load(str(key_file), str(cert_file), key_passphrase=passphrase)
+    if signer is None:
+        raise ImproperlyConfigured(f"the PDF signing key or certificate cannot be read: {key_file}, {cert_file}")
+    return signer
+
+
+def pdf_signer_check() -> None:
+    """Raises ImproperlyConfigured when the signing key or certificate cannot be loaded (readiness)."""
+    _signer()
+
+
+@receiver(setting_changed)
+def _forget_signer(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("PDF_SIGNING") or setting in ("VAR_DIR", "DEMO_MODE"):
+        _signer.cache_clear()
+
+
+def pdf_sign(pdf: bytes, *, reason: str) -> bytes:
+    """The PDF with the bureau's signature appended (an incremental update: the content stays as it was)."""
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD, reason=reason, location=settings.BUREAU_NAME, name=settings.BUREAU_NAME
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    out = signers.sign_pdf(writer, meta, signer=_signer(), new_field_spec=fields.SigFieldSpec(FIELD))
+    return out.getvalue()
