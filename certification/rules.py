@@ -4,7 +4,6 @@ review opens and which reminder is due."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import re
 import secrets
@@ -50,25 +49,38 @@ CERTIFICATION_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
 REVIEW_OPENS_DAYS_BEFORE = 30
 REMINDER_STAGES = ((30, "d30"), (7, "d7"), (0, "d0"))
 
-# verification_code_new: 20 characters of RFC 4648 base32 (A–Z, 2–7), printed in groups of four.
+# verification_code_new: 20 characters of Crockford's base32 (digits and capitals without I, L, O and U),
+# printed in groups of four: no two characters of a code look alike (O/0, I/1, L/1).
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_GROUPS = 5
-CODE_RE = re.compile(r"^[A-Z2-7]{20}$")
+CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{20}}$")
+# Read as what they look like: a typed O is the zero, an I or an L the one (Crockford's decoding).
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Codes printed before the change: RFC 4648 base32 (A–Z, 2–7); they stay valid.
+_LEGACY_CODE_RE = re.compile(r"^[A-Z2-7]{20}$")
+
+
+def _grouped(compact: str) -> str:
+    return "-".join(compact[i : i + 4] for i in range(0, 4 * CODE_GROUPS, 4))
 
 
 def verification_code_new() -> str:
-    """100 random bits in RFC 4648 base32 (A–Z, 2–7), grouped for reading aloud: ABCD-EFGH-IJKL-MNOP-QRST."""
-    raw = base64.b32encode(secrets.token_bytes(15)).decode()[:20]
-    return "-".join(raw[i : i + 4] for i in range(0, 20, 4))
+    """100 random bits in Crockford's base32, grouped for reading aloud: 7K3M-0QXZ-…"""
+    return _grouped("".join(secrets.choice(CODE_ALPHABET) for _ in range(4 * CODE_GROUPS)))
 
 
-def verification_code_normalize(raw: str) -> str | None:
-    """What a person types or a scanner reads → the stored form `ABCD-EFGH-…`, or None if it cannot be one.
+def verification_code_candidates(raw: str) -> list[str]:
+    """What a person types or a scanner reads → the stored forms it can name (none if it cannot be a code).
 
-    Case, spaces and dashes do not matter; `0` is read as `O` (base32 has no zero, the two look alike)."""
-    compact = re.sub(r"[\s-]", "", raw).upper().replace("0", "O")
-    if not CODE_RE.match(compact):
-        return None
-    return "-".join(compact[i : i + 4] for i in range(0, 4 * CODE_GROUPS, 4))
+    Case, spaces and dashes do not matter; O is read as 0 and I or L as 1. A code printed before the
+    alphabet changed (RFC 4648 base32, where a typed 0 meant O) is found too."""
+    compact = re.sub(r"[\s-]", "", raw).upper()
+    candidates = []
+    if CODE_RE.match(current := compact.translate(_LOOK_ALIKES)):
+        candidates.append(_grouped(current))
+    if _LEGACY_CODE_RE.match(legacy := compact.replace("0", "O")):
+        candidates.append(_grouped(legacy))
+    return candidates
 
 
 def benefit_start_date(*, diagnosis_date: dt.date, applied_on: dt.date) -> dt.date:

@@ -19,7 +19,7 @@ from certification.models import (
     RemoteFiling,
     RemoteFilingStatus,
 )
-from certification.rules import certification_is_valid, verification_code_normalize
+from certification.rules import certification_is_valid, verification_code_candidates
 
 
 def certification_list(*, user: User) -> QuerySet[Certification]:
@@ -55,10 +55,10 @@ def certification_holds_any_live(*, holder: User) -> bool:
 
 def certification_by_code(*, raw_code: str) -> Certification | None:
     """The certification a typed or scanned code names, or None (also for a malformed code)."""
-    code = verification_code_normalize(raw_code)
-    if code is None:
+    codes = verification_code_candidates(raw_code)
+    if not codes:
         return None
-    return Certification.objects.select_related("holder", "disease").filter(code=code).first()
+    return Certification.objects.select_related("holder", "disease").filter(code__in=codes).first()
 
 
 def remote_filing_list(*, user: User) -> QuerySet[RemoteFiling]:

@@ -204,6 +204,7 @@ def test_percent(ratio, shown):
 def test_the_cjk_font_is_embedded_and_forgotten_after_the_document(certification):
     from reportlab.pdfbase import pdfmetrics
 
+    render(certification)  # reportlab registers its standard fonts once, on first use
     before = set(pdfmetrics.getRegisteredFontNames())
     _, page = page_of(render(certification))
     fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]

@@ -28,7 +28,7 @@ from certification.services import certification_issue
 from tests.factories import ApplicationFactory, DiseaseFactory, InsuredPersonFactory, UserFactory, make_id_number
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CODE_RE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")
+CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$")  # Crockford base32
 _seq = itertools.count(200)
 
 
@@ -281,6 +281,12 @@ def test_lapsed_or_revoked_certification_is_invalid_even_before_valid_until(stat
 
 def test_verification_code_is_five_groups_of_four_base32_characters():
     assert CODE_RE.fullmatch(verification_code_new())
+
+
+def test_no_two_characters_of_a_verification_code_look_alike():
+    used = set("".join(verification_code_new() for _ in range(500)).replace("-", ""))
+    assert not used & set("OILU")  # the look-alikes of 0, 1 and V are never printed
+    assert len(used) == 32  # and every other digit and capital is
 
 
 def test_verification_code_fits_the_code_column():

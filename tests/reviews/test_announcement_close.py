@@ -32,7 +32,7 @@ from tests.reviews.announcement_helpers import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("official_2026")]
 
 
-CODE_RE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")
+CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$")  # Crockford base32
 
 
 # --- the period on the official calendar ---------------------------------------------------------------
