@@ -10,15 +10,12 @@ What is printed, and why:
 - the verification code and a QR code of the public verify URL: the card is checked online, so the
   current status (lapsed, revoked) is never taken from paper.
 
-The document is deterministic for one certification and one day (reportlab `invariant`): no creation
-timestamp or random document id; the bureau's signature is appended as an incremental update and
-carries its own signing time.
+Drawn with the bureau's one template layer (config/pdf): embedded font, deterministic content for one
+certification and one day, the bureau's signature appended with its own signing time.
 """
 
 from __future__ import annotations
 
-import contextvars
-import io
 from decimal import Decimal
 
 from django.conf import settings
@@ -31,26 +28,17 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen import canvas
 
 from accounts.identity import mask_id_number
 from certification.models import Certification
-from certification.pdf_fonts import FALLBACK, document_font
-from certification.pdf_signing import pdf_sign
 from certification.points import designated_points_current
 from certification.rules import certification_is_valid, chinese_date
+from config.pdf.layout import GREY, INK, LATIN_FONT, WARNING, Sheet, pdf_render
 
 TITLE = "门诊慢特病待遇认定电子凭证"
-LATIN_FONT = "Helvetica"
 CODE_FONT = "Courier-Bold"
 PAGE_SIZE = landscape(A5)
 QR_SIZE = 38 * mm
-INK = colors.HexColor("#1f3a5f")
-WARNING = colors.HexColor("#b00020")
-
-# The font of the document being drawn (certification/pdf_fonts.py): Noto Sans CJK SC embedded, or the
-# viewer's STSong-Light when the font file is missing.
-_text_font: contextvars.ContextVar[str] = contextvars.ContextVar("pdf_text_font", default=FALLBACK)
 
 
 def certificate_verify_url(*, code: str) -> str:
@@ -73,51 +61,6 @@ def percent(ratio: Decimal) -> str:
 
 def yuan(amount: int) -> str:
     return f"{amount:,} 元"
-
-
-def _latin(char: str) -> bool:
-    # The standard PDF fonts use WinAnsi (cp1252): it has the "·" of 买买提·艾力 that STSong's map lacks.
-    try:
-        char.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _runs(text: str) -> list[tuple[str, str]]:
-    """Split text into (run, font). The embedded font prints everything; with the fallback, Latin goes in
-    a Latin font (crisp, and extractable) and the rest in STSong-Light."""
-    font = _text_font.get()
-    if font != FALLBACK:
-        return [(text, font)] if text else []
-    out: list[tuple[str, str]] = []
-    for char in text:
-        font = LATIN_FONT if _latin(char) else FALLBACK
-        if out and out[-1][1] == font:
-            out[-1] = (out[-1][0] + char, font)
-        else:
-            out.append((char, font))
-    return out
-
-
-def _text_width(text: str, size: float) -> float:
-    return sum(pdfmetrics.stringWidth(run, font, size) for run, font in _runs(text))
-
-
-def _draw_text(
-    c: canvas.Canvas, x: float, y: float, text: str, size: float, *, centre: bool = False, max_width: float = 0
-) -> float:
-    """Draw mixed Chinese/Latin text, shrunk to `max_width` if given; return its width."""
-    width = _text_width(text, size)
-    if max_width and width > max_width:
-        size, width = size * max_width / width, max_width
-    if centre:
-        x -= width / 2
-    for run, font in _runs(text):
-        c.setFont(font, size)
-        c.drawString(x, y, run)
-        x += pdfmetrics.stringWidth(run, font, size)
-    return width
 
 
 def certificate_rows(*, certification: Certification) -> list[tuple[str, str]]:
@@ -143,44 +86,32 @@ def certificate_pdf_render(*, certification: Certification, sign: bool = True) -
     """One A5-landscape page, card-like: title, holder, benefit, QR code and verification code; signed by
     the bureau (the signature carries its time: `sign=False` gives the bytes that stay the same)."""
     rows = certificate_rows(certification=certification)
-    every_text = "".join(
-        [TITLE, settings.BUREAU_NAME, "发证机关：扫码核验真伪访问凭证当前状态以在线核验结果为准。发证时间本已失效（）"]
-        + [label + value for label, value in rows]
-        + [certification.get_status_display(), certificate_verify_url(code=certification.code)]
+    valid = certification_is_valid(certification=certification, on=timezone.localdate())
+
+    def draw(sheet: Sheet) -> None:
+        _draw(sheet, certification, rows, valid=valid)
+
+    return pdf_render(
+        title=f"{TITLE} {certification.code}",
+        page_size=PAGE_SIZE,
+        dated=timezone.localtime(certification.issued_at),
+        draw=draw,
+        sign_reason=f"{TITLE} {certification.code}" if sign else None,
     )
-    with document_font(every_text) as font:
-        token = _text_font.set(font)
-        try:
-            pdf = _render(certification, rows)
-        finally:
-            _text_font.reset(token)
-    return pdf_sign(pdf, reason=f"{TITLE} {certification.code}") if sign else pdf
 
 
-def _render(certification: Certification, rows: list[tuple[str, str]]) -> bytes:
-    width, height = PAGE_SIZE
+def _draw(sheet: Sheet, certification: Certification, rows: list[tuple[str, str]], *, valid: bool) -> None:
+    c, width, height = sheet.canvas, sheet.width, sheet.height
     url = certificate_verify_url(code=certification.code)
-    buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, pagesize=PAGE_SIZE, invariant=True, pageCompression=1)
-    c.setTitle(f"{TITLE} {certification.code}")
-    c.setAuthor(settings.BUREAU_NAME)
-    c.setSubject(TITLE)
-    c.setCreator(settings.BUREAU_NAME)
     issued = timezone.localtime(certification.issued_at)
-    # Invariant mode would stamp 2000-01-01: the issue time is the document's date, and stays put.
-    offset = issued.strftime("%z")
-    pdf_date = f"D:{issued:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:]}'"
-    c.setDateFormatter(lambda *_: pdf_date)
 
     # Card frame and header.
     margin = 8 * mm
     c.setStrokeColor(INK)
     c.setLineWidth(1.5)
     c.roundRect(margin, margin, width - 2 * margin, height - 2 * margin, 4 * mm)
-    c.setFillColor(INK)
-    _draw_text(c, width / 2, height - 22 * mm, TITLE, 18, centre=True)
-    c.setFillColor(colors.black)
-    _draw_text(c, width / 2, height - 29 * mm, f"发证机关：{settings.BUREAU_NAME}", 9.5, centre=True)
+    sheet.text(width / 2, height - 22 * mm, TITLE, 18, centre=True, colour=INK)
+    sheet.text(width / 2, height - 29 * mm, f"发证机关：{settings.BUREAU_NAME}", 9.5, centre=True)
     c.setLineWidth(0.6)
     c.line(margin + 6 * mm, height - 32 * mm, width - margin - 6 * mm, height - 32 * mm)
 
@@ -189,45 +120,29 @@ def _render(certification: Certification, rows: list[tuple[str, str]]) -> bytes:
     label_x, value_x = margin + 10 * mm, margin + 42 * mm
     y = height - 40 * mm
     for label, value in rows:
-        c.setFillColor(colors.HexColor("#555555"))
-        _draw_text(c, label_x, y, label, 10)
-        c.setFillColor(colors.black)
-        _draw_text(c, value_x, y, value, 11, max_width=qr_x - 6 * mm - value_x)
+        sheet.text(label_x, y, label, 10, colour=GREY)
+        sheet.text(value_x, y, value, 11, max_width=qr_x - 6 * mm - value_x)
         y -= 6.6 * mm
 
     # QR code of the verify URL, clickable in a viewer.
     renderPDF.draw(certificate_qr(url=url), c, qr_x, qr_y)
     c.linkURL(url, (qr_x, qr_y, qr_x + QR_SIZE, qr_y + QR_SIZE), relative=0)
-    _draw_text(c, qr_x + QR_SIZE / 2, qr_y - 3 * mm, "扫码核验真伪", 9, centre=True)
+    sheet.text(qr_x + QR_SIZE / 2, qr_y - 3 * mm, "扫码核验真伪", 9, centre=True)
 
-    if not certification_is_valid(certification=certification, on=timezone.localdate()):
+    if not valid:
         # A downloaded copy of a lapsed or revoked certificate must not pass for a valid one.
-        c.setFillColor(WARNING)
-        _draw_text(
-            c,
-            qr_x + QR_SIZE / 2,
-            qr_y - 9 * mm,
-            f"本凭证已失效（{certification.get_status_display()}）",
-            10,
-            centre=True,
-        )
-        c.setFillColor(colors.black)
+        notice = f"本凭证已失效（{certification.get_status_display()}）"
+        sheet.text(qr_x + QR_SIZE / 2, qr_y - 9 * mm, notice, 10, centre=True, colour=WARNING)
 
     # Verification code in large type, then the footer.
     code_y = margin + 19 * mm
-    c.setFillColor(colors.HexColor("#555555"))
-    _draw_text(c, label_x, code_y + 1 * mm, "核验码", 10)
+    sheet.text(label_x, code_y + 1 * mm, "核验码", 10, colour=GREY)
     c.setFillColor(INK)
     c.setFont(CODE_FONT, 19)
     c.drawString(value_x, code_y, certification.code)
     c.setFillColor(colors.black)
-    footer = f"扫码或访问 {url} 核验真伪；凭证当前状态以在线核验结果为准。"
-    _draw_text(c, label_x, margin + 11 * mm, footer, 7.5)
+    sheet.text(label_x, margin + 11 * mm, f"扫码或访问 {url} 核验真伪；凭证当前状态以在线核验结果为准。", 7.5)
     link_width = pdfmetrics.stringWidth(url, LATIN_FONT, 7.5)
-    link_x = label_x + _text_width("扫码或访问 ", 7.5)
+    link_x = label_x + sheet.text_width("扫码或访问 ", 7.5)
     c.linkURL(url, (link_x, margin + 10 * mm, link_x + link_width, margin + 14 * mm), relative=0)
-    _draw_text(c, label_x, margin + 5.5 * mm, f"发证时间：{issued:%Y-%m-%d %H:%M}", 7.5)
-
-    c.showPage()
-    c.save()
-    return buffer.getvalue()
+    sheet.text(label_x, margin + 5.5 * mm, f"发证时间：{issued:%Y-%m-%d %H:%M}", 7.5)

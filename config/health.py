@@ -53,7 +53,7 @@ class SigningKey(HealthCheck):
     """The bureau's PDF signing key and certificate load (a certificate download needs them)."""
 
     def run(self) -> None:
-        from certification.pdf_signing import pdf_signer_check
+        from config.pdf.signing import pdf_signer_check
 
         try:
             pdf_signer_check()

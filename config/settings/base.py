@@ -419,7 +419,7 @@ REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
 # The CJK font embedded in PDFs (Noto Sans CJK, OFL; Debian's fonts-noto-cjk). Missing: STSong-Light,
 # which viewers supply (not embedded).
 PDF_CJK_FONT = env("PDF_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-# The bureau's signature on certificate PDFs (certification/pdf_signing.py): a PEM key and certificate,
+# The bureau's signature on certificate PDFs (config/pdf/signing.py): a PEM key and certificate,
 # required in production; demo mode makes a self-signed pair under VAR_DIR.
 PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE")
 PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE")

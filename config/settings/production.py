@@ -59,7 +59,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacken
 if env("NATIONAL_PLATFORM_URL") and not env("NATIONAL_PLATFORM_SECRET"):
     raise ImproperlyConfigured("NATIONAL_PLATFORM_SECRET must be set when NATIONAL_PLATFORM_URL is")
 
-# Certificates are signed by the bureau (certification/pdf_signing.py): its own key, never a demo one.
+# Certificates are signed by the bureau (config/pdf/signing.py): its own key, never a demo one.
 for _name in ("PDF_SIGNING_KEY_FILE", "PDF_SIGNING_CERT_FILE"):
     if not env(_name):
         raise ImproperlyConfigured(f"{_name} must be set in production (the bureau's PDF signing key and certificate)")

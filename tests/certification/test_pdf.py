@@ -227,7 +227,7 @@ def signature_status(pdf: bytes):  # type: ignore[no-untyped-def]
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    from certification.pdf_signing import signing_files
+    from config.pdf.signing import signing_files
 
     trusted = load_cert_from_pemder(str(signing_files()[1]))
     (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures

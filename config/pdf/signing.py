@@ -1,8 +1,9 @@
-"""The bureau's digital signature on the certificate PDF (pyHanko, PAdES-style CMS signature): a pharmacy
-or a hospital desk opens the file's signature panel and sees that it was issued by the bureau and not
-altered since (the verify page says how). The key and its certificate come from settings
-(`PDF_SIGNING_KEY_FILE`, `PDF_SIGNING_CERT_FILE`, required in production); in demo mode a self-signed
-demo pair is made under VAR_DIR on first use, marked as such in its name."""
+"""The bureau's digital signature on its PDFs (the certificate, the decision letter; pyHanko, a
+PAdES-style CMS signature): a pharmacy or a hospital desk opens the file's signature panel and sees
+that it was issued by the bureau and not altered since (the verify page says how). The key and its
+certificate come from settings (`PDF_SIGNING_KEY_FILE`, `PDF_SIGNING_CERT_FILE`, required in
+production); in demo mode a self-signed demo pair is made under VAR_DIR on first use, marked as such
+in its name."""
 
 from __future__ import annotations
 

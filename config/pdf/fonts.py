@@ -1,4 +1,4 @@
-"""The CJK font embedded in the certificate PDF, so that no viewer shows boxes or substitutes a font.
+"""The CJK font embedded in every PDF of the bureau, so that no viewer shows boxes or substitutes a font.
 
 The font is Noto Sans CJK SC (OFL), from Debian's `fonts-noto-cjk` (`PDF_CJK_FONT` names the file).
 reportlab embeds TrueType outlines only and Noto CJK has CFF ones, so for each document the characters
