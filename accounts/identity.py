@@ -88,6 +88,14 @@ def birth_date(number: str) -> dt.date:
         return dt.date.min
 
 
+def sex_label(number: str) -> str:
+    """男/女 from the 17th character of an ID number (odd: male), "" when it cannot be read (GB 11643)."""
+    digit = number[16:17]
+    if not digit.isdigit():
+        return ""
+    return "男" if int(digit) % 2 else "女"
+
+
 def validate_mobile(value: str) -> str:
     number = re.sub(r"[\s-]", "", ascii_width(value or ""))
     if number.startswith("+86"):

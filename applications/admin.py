@@ -51,12 +51,20 @@ class DiseaseAdmin(admin.ModelAdmin):
         "record_max_age_days",
         "requires_hospital_appraisal",
         "requires_annual_reexam",
+        "requires_stamped_form",
         "employee_ratio",
         "resident_ratio",
         "publication",
         "is_active",
     ]
-    list_filter = ["category", "publication", "requires_hospital_appraisal", "requires_annual_reexam", "is_active"]
+    list_filter = [
+        "category",
+        "publication",
+        "requires_hospital_appraisal",
+        "requires_annual_reexam",
+        "requires_stamped_form",
+        "is_active",
+    ]
     search_fields = ["code", "name"]
     list_select_related = ["category"]
 

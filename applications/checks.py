@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from applications.evidence import evidence_missing, evidence_unmet_kinds, kind_label, required_base_kinds
+from applications.form import application_form_current
 from applications.models import (
     MAX_RECORD_AGE_DAYS,
     MEDICAL_KINDS,
@@ -135,11 +136,18 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
     problems: list[Problem] = []
     disease = application.disease
     documents = list(application.documents.select_related("hospital"))
-    present = {document.kind for document in documents} | set(documents_on_file(application=application, on=on))
+    present = {document.kind for document in documents if not document.form_digest}
+    present |= set(documents_on_file(application=application, on=on))
+    form_problems = [] if DocumentKind.APPLICATION_FORM in present else _online_form_problems(application, documents)
+    if any(document.form_digest for document in documents) and not form_problems:
+        present.add(DocumentKind.APPLICATION_FORM)
 
-    # 1. Base documents of every application (and the agent's ID card for 代办).
+    # 1. Base documents of every application (and the agent's ID card for 代办); the application form
+    # may be the one generated and confirmed online.
     for kind in required_base_kinds(has_agent=application.has_agent):
-        if kind not in present:
+        if kind == DocumentKind.APPLICATION_FORM and form_problems:
+            problems.extend(form_problems)
+        elif kind not in present:
             problems.append(_problem("document_missing", f"documents.{kind}", f"缺少“{kind_label(kind)}”。", [kind]))
 
     # 2. The disease's evidence, counting only recent documents from level-2+ institutions.
@@ -185,6 +193,22 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
     # 6. One open application or live certification per person and disease.
     problems.extend(_duplicate_problems(application))
     return problems
+
+
+def _online_form_problems(application: Application, documents: list[Document]) -> list[Problem]:
+    """Why an application form confirmed online does not count: the disease requires the hospital's
+    stamp, or the data it showed has changed since."""
+    confirmed = [document for document in documents if document.form_digest]
+    if not confirmed:
+        return []
+    field, kinds = f"documents.{DocumentKind.APPLICATION_FORM}", [str(DocumentKind.APPLICATION_FORM)]
+    if application.disease.requires_stamped_form:
+        message = f"“{application.disease.name}”的申请表须经医疗机构医保办盖章：请下载申请表，盖章后拍照或扫描上传。"
+        return [_problem("application_form_stamp_required", field, message, kinds)]
+    if not any(application_form_current(application=application, document=document) for document in confirmed):
+        message = "申请信息在确认申请表后有修改，请重新查看并确认申请表。"
+        return [_problem("application_form_outdated", field, message, kinds)]
+    return []
 
 
 def _appraisal_problems(

@@ -1,9 +1,11 @@
-"""Writes for an application's documents: upload (checked by content, within the quota), delete, and
-the logged read. Documents change only while the applicant may still edit the application."""
+"""Writes for an application's documents: upload (checked by content, within the quota), the online
+confirmation of the generated application form, delete, and the logged read. Documents change only
+while the applicant may still edit the application."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import IO
 
 from django.conf import settings
@@ -15,16 +17,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.access import private_file_open
+from applications.form import FILE_NAME, application_form_digest, application_form_render
 from applications.models import EDITABLE_STATUSES, Application, ApplicationStatus, Document, DocumentKind, Hospital
-from applications.workflow import application_lock
-from config.domain import InvalidInput, InvalidState, PayloadTooLarge
+from applications.workflow import appeal_deadline, application_lock
+from config.domain import Conflict, InvalidInput, InvalidState, PayloadTooLarge
 from config.uploads import upload_check
 
 
 def _require_editable(application: Application) -> None:
-    # A rejected applicant may add material before their one appeal.
+    # A rejected applicant may add material for their one appeal while it can still be made.
     if application.status == ApplicationStatus.REJECTED and application.appealed_at is None:
-        return
+        last_day = appeal_deadline(application=application)
+        if last_day is None or timezone.localdate() <= last_day:
+            return
     if application.status not in EDITABLE_STATUSES:
         raise InvalidState(
             f"申请当前状态为“{application.get_status_display()}”，不能修改材料。",
@@ -84,14 +89,19 @@ def document_add(
     )
     file.seek(0)
     content = ContentFile(checked.stored) if checked.stored is not None else File(file)
-    document.file.save(f"{checked.extension}", content, save=False)
+    return _document_store(document, content, extension=checked.extension)
+
+
+def _document_store(document: Document, content: File, *, extension: str) -> Document:
+    """Store the bytes, then the row; the bytes are deleted again if the row cannot be saved.
+    Storage is not transactional: if the surrounding transaction rolls back later, the stored bytes
+    are orphaned, never lost; `run_jobs` may sweep orphans."""
+    document.file.save(extension, content, save=False)
     try:
         document.save()
     except Exception:
         document.file.delete(save=False)
         raise
-    # Storage is not transactional: if the surrounding transaction rolls back later, the stored
-    # bytes are orphaned, never lost; `run_jobs` may sweep orphans.
     return document
 
 
@@ -99,6 +109,51 @@ def document_add(
 def document_delete(*, application: Application, document: Document, user: User) -> None:
     application = application_lock(application_id=application.pk)
     _require_editable(application)
+    _document_remove(document)
+
+
+@transaction.atomic
+def application_form_confirm(
+    *, application: Application, user: User, commitment: bool, form_sha256: str | None = None
+) -> Document:
+    """The applicant confirms the generated application form (with the commitment "本人承诺所提供材料
+    真实有效"): it is stored as their `application_form`, with the time, the account and the form's
+    SHA-256. `form_sha256`, when given, must be the hash of the form they were shown (the GET's ETag): a
+    form changed since is not confirmed unseen. Confirming again is a no-op while the data is unchanged;
+    a confirmation of data since changed is replaced."""
+    application = application_lock(application_id=application.pk)
+    _require_editable(application)
+    if commitment is not True:
+        raise InvalidInput(
+            "请阅读并勾选“本人承诺所提供材料真实有效”后再确认。", code="commitment_required", field="commitment"
+        )
+    pdf = application_form_render(application=application)
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    if form_sha256 and form_sha256.strip().strip('"').lower() != sha256:
+        raise Conflict(
+            "申请表内容已变化，请重新查看申请表后再确认。", code="application_form_changed", field="form_sha256"
+        )
+    digest = application_form_digest(application=application)
+    earlier = list(application.documents.exclude(form_digest=""))
+    for document in earlier:
+        if document.form_digest == digest and document.sha256 == sha256:
+            return document
+    for document in earlier:
+        _document_remove(document)
+    document = Document(
+        application=application,
+        kind=DocumentKind.APPLICATION_FORM,
+        original_name=FILE_NAME,
+        content_type="application/pdf",
+        size=len(pdf),
+        sha256=sha256,
+        uploaded_by=user,
+        form_digest=digest,
+    )
+    return _document_store(document, ContentFile(pdf), extension="pdf")
+
+
+def _document_remove(document: Document) -> None:
     storage, name = document.file.storage, document.file.name
     assert name is not None  # the file column is NOT NULL
     document.delete()

@@ -20,6 +20,7 @@ class DiseaseAdminForm(forms.ModelForm):
             "requires_hospital_appraisal",
             "requires_annual_reexam",
             "reexam_evidence",
+            "requires_stamped_form",
             "employee_ratio",
             "employee_annual_limit",
             "resident_ratio",

@@ -71,6 +71,9 @@ class Disease(models.Model):
     )
     requires_hospital_appraisal = models.BooleanField("需定点医院鉴定意见", default=False)
     requires_annual_reexam = models.BooleanField("年度复核需复查材料", default=False)
+    requires_stamped_form = models.BooleanField(
+        "申请表须医院盖章", default=False, help_text="勾选后，在线确认的申请表不能代替经医疗机构医保办盖章的申请表。"
+    )
     reexam_evidence = models.JSONField("复查材料规则", null=True, blank=True)
     employee_ratio = models.DecimalField(
         "职工报销比例",
@@ -341,6 +344,8 @@ class Document(models.Model):
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # An application form generated and confirmed online (applications/form.py): the digest of the data it showed.
+    form_digest = models.CharField("在线确认的申请表数据摘要", max_length=64, blank=True)
     # Retention: the stored file was deleted at the end of its period (the row stays for the record).
     purged_at = models.DateTimeField("按保存期限删除时间", null=True, blank=True)
 

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.identity import mask_id_number, mask_phone
 from accounts.serializers import IdNumberField, MobileField, NameField
 from applications.checks import documents_on_file
+from applications.form import application_form_state
 from applications.models import (
     Application,
     ApplicationKind,
@@ -24,6 +25,7 @@ from applications.models import (
 )
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput, ProblemOutput, problems_output
 from applications.selectors import reader_institution
+from applications.workflow import appeal_deadline, application_decision
 from reviews.calendar import working_days_left
 from reviews.clock import review_deadline_explain
 from reviews.serializers import DeadlineExplanationOutput
@@ -47,6 +49,7 @@ class DiseaseOutput(serializers.ModelSerializer):
             "record_max_age_days",
             "requires_hospital_appraisal",
             "requires_annual_reexam",
+            "requires_stamped_form",
         ]
 
 
@@ -121,6 +124,34 @@ class PrecheckOutput(serializers.Serializer):
     reused_documents = ReusedDocumentOutput(many=True, help_text="沿用的已有材料，无需再次上传")
 
 
+class FormConfirmInput(serializers.Serializer):
+    commitment = serializers.BooleanField(help_text="已阅读并同意：本人承诺所提供材料真实有效")
+    form_sha256 = serializers.CharField(
+        max_length=66, required=False, allow_blank=True, help_text="所查看申请表的 SHA-256（GET 申请表时的 ETag）"
+    )
+
+
+class FormStateOutput(serializers.Serializer):
+    """The online application form: its confirmation, and whether it counts as the `application_form`."""
+
+    url = serializers.CharField(help_text="申请表 PDF（GET）")
+    confirm_url = serializers.CharField(help_text="确认申请表（POST）")
+    commitment = serializers.CharField(help_text="确认时向申请人展示的承诺")
+    requires_stamp = serializers.BooleanField(help_text="该病种申请表须医院盖章，在线确认不能代替")
+    confirmed = serializers.BooleanField(help_text="已确认且与当前申请信息一致")
+    confirmed_at = serializers.DateTimeField(allow_null=True, help_text="最近一次确认时间")
+    document = serializers.UUIDField(allow_null=True, help_text="确认后保存为材料（kind application_form）的 id")
+    sha256 = serializers.CharField(allow_null=True, help_text="所确认申请表 PDF 的 SHA-256")
+
+
+def form_state_output(application: Application) -> dict:
+    urls = {
+        "url": reverse("application-form", kwargs={"pk": application.pk}),
+        "confirm_url": reverse("application-form-confirm", kwargs={"pk": application.pk}),
+    }
+    return FormStateOutput(urls | application_form_state(application=application)).data
+
+
 class DesignatedPointOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -158,6 +189,9 @@ class ApplicationOutput(serializers.ModelSerializer):
     designated_points = serializers.SerializerMethodField()
     problems = serializers.SerializerMethodField()
     reused_documents = serializers.SerializerMethodField()
+    form = serializers.SerializerMethodField()
+    decision_letter = serializers.SerializerMethodField()
+    appeal_deadline = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -176,6 +210,7 @@ class ApplicationOutput(serializers.ModelSerializer):
             "agent",
             "documents",
             "reused_documents",
+            "form",
             "problems",
             "submitted_at",
             "accepted_at",
@@ -184,6 +219,8 @@ class ApplicationOutput(serializers.ModelSerializer):
             "deadline_explanation",
             "events",
             "certificate",
+            "decision_letter",
+            "appeal_deadline",
             "created_at",
             "updated_at",
         ]
@@ -202,6 +239,23 @@ class ApplicationOutput(serializers.ModelSerializer):
     def get_reused_documents(self, obj: Application) -> list[dict]:
         on_file = documents_on_file(application=obj, on=timezone.localdate())
         return ReusedDocumentOutput(on_file.values(), many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(FormStateOutput(help_text="在线生成、确认的申请表（无需打印扫描）"))
+    def get_form(self, obj: Application) -> dict:
+        return form_state_output(obj)
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="决定书 PDF 链接（作出认定决定后）"))
+    def get_decision_letter(self, obj: Application) -> str | None:
+        if application_decision(application=obj) is None:
+            return None
+        return reverse("application-decision-letter", kwargs={"pk": obj.pk})
+
+    @extend_schema_field(
+        serializers.DateField(allow_null=True, help_text="申诉的最后一天（未通过且尚未申诉时）；过期后不能申诉")
+    )
+    def get_appeal_deadline(self, obj: Application) -> str | None:
+        last_day = appeal_deadline(application=obj) if obj.appealed_at is None else None
+        return last_day.isoformat() if last_day else None
 
     @extend_schema_field(DesignatedPointOutput(many=True))
     def get_designated_points(self, obj: Application) -> list[dict]:

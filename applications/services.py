@@ -32,6 +32,7 @@ from applications.models import (
 )
 from applications.workflow import (
     WITHDRAWABLE_STATUSES,
+    appeal_deadline,
     application_create_record,
     application_lock,
     application_transition,
@@ -384,6 +385,12 @@ def application_appeal(*, application: Application, user: User, reason: str) -> 
     if application.appealed_at is not None:
         raise Conflict("每个申请只能申诉一次。", code="already_appealed")
     today = timezone.localdate()
+    last_day = appeal_deadline(application=application)
+    if last_day is not None and today > last_day:
+        raise InvalidState(
+            f"申诉期限已过（应在{last_day:%Y年%m月%d日}前提出）；如有异议，可依法申请行政复议或提起行政诉讼。",
+            code="appeal_window_closed",
+        )
     application.appealed_at = timezone.now()
     application_transition(
         application=application, to=ApplicationStatus.UNDER_REVIEW, actor=user, reason=f"申诉：{reason}"

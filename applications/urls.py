@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from applications import apis
+from applications import apis, paper_apis
 
 urlpatterns = [
     path("diseases/", apis.DiseaseListApi.as_view(), name="disease-list"),
@@ -21,6 +21,17 @@ urlpatterns = [
         "applications/<uuid:pk>/documents/<uuid:document_id>/file/",
         apis.DocumentFileApi.as_view(),
         name="application-document-file",
+    ),
+    path("applications/<uuid:pk>/form/", paper_apis.ApplicationFormApi.as_view(), name="application-form"),
+    path(
+        "applications/<uuid:pk>/form/confirm/",
+        paper_apis.ApplicationFormConfirmApi.as_view(),
+        name="application-form-confirm",
+    ),
+    path(
+        "applications/<uuid:pk>/decision-letter/",
+        paper_apis.DecisionLetterApi.as_view(),
+        name="application-decision-letter",
     ),
     path("applications/<uuid:pk>/appeal/", apis.ApplicationAppealApi.as_view(), name="application-appeal"),
     path("applications/<uuid:pk>/precheck/", apis.ApplicationPrecheckApi.as_view(), name="application-precheck"),

@@ -16,15 +16,17 @@ announcement and the certification move applications through here, never on thei
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Application, ApplicationEvent, ApplicationStatus
+from applications.models import Application, ApplicationEvent, ApplicationKind, ApplicationStatus
 from config.domain import InvalidState
 
 S = ApplicationStatus
@@ -120,6 +122,32 @@ def _event(
         reason=reason,
         data=data or {},
     )
+
+
+def application_decision(*, application: Application) -> ApplicationEvent | None:
+    """The event of the bureau's decision on the case as it stands (what its decision letter is about):
+    the newest rejection of a rejected case; the newest approval of an approved, announced or effective
+    one; for an annual review, the pass that renewed the benefit. None before a decision."""
+    decided: ApplicationStatus | None
+    if application.status == S.REJECTED:
+        decided = S.REJECTED
+    elif application.kind == ApplicationKind.ANNUAL_REVIEW:
+        decided = S.EFFECTIVE if application.status == S.EFFECTIVE else None
+    elif application.status in (S.APPROVED, S.IN_ANNOUNCEMENT, S.EFFECTIVE):
+        decided = S.APPROVED
+    else:
+        decided = None
+    if decided is None:
+        return None
+    return application.events.filter(to_status=decided).order_by("-at", "-id").first()
+
+
+def appeal_deadline(*, application: Application) -> dt.date | None:
+    """The last day of the one appeal (申诉) of a rejection: `APPEAL_WINDOW_DAYS` after the decision."""
+    decision = application_decision(application=application) if application.status == S.REJECTED else None
+    if decision is None:
+        return None
+    return timezone.localdate(decision.at) + dt.timedelta(days=settings.APPEAL_WINDOW_DAYS)
 
 
 def application_lock(*, application_id: UUID | str) -> Application:

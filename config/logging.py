@@ -47,6 +47,8 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             # The request line says it all; axes says "BEGIN" on every start: a warning only when it matters.
             "django.server": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
+            # The PDF font subsetter narrates every table it cuts.
+            "fontTools": {"level": "WARNING"},
             **{
                 f"django.security.{name}": {"filters": ["client_mistake"]}
                 for name in ("RequestDataTooBig", "TooManyFilesSent", "TooManyFieldsSent")

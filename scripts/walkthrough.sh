@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's curl walk-through as one script, against a running `make run` (demo mode):
-# register → token → catalogue → draft → some uploads → submit → every problem at once →
-# supplement → resubmit → accepted with the review deadline → both demo experts approve.
+# register → token → catalogue → draft → some uploads → precheck → submit → every problem at once →
+# supplement, confirm the generated application form → resubmit → accepted with the review deadline →
+# both demo experts approve → the decision letter.
 # Usage: bash scripts/walkthrough.sh [BASE_URL]     (default http://127.0.0.1:8000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,10 @@ say "5. upload only some documents"
 upload id_card_front $S/id_front.jpg
 upload diagnosis_certificate $S/diagnosis_certificate.pdf "$(date -d '-60 days' +%F)" "$HOSPITAL"
 
+say "5b. precheck (预审): what the check would say now; each problem names the kinds that resolve it"
+curl -sf -X POST "$API/applications/$APP/precheck/" -H "$AUTH" \
+  | json '"\n".join(p["code"] + " " + ",".join(p["kinds"]) for p in d["problems"])'
+
 say "6. submit (202), then the check lists every problem at once"
 curl -sf -X POST "$API/applications/$APP/submit/" -H "$AUTH" -H "Idempotency-Key: $APP-1" | json 'd["status"]'
 for _ in $(seq 30); do
@@ -61,7 +66,10 @@ curl -sf "$API/applications/$APP/" -H "$AUTH" | json '"\n".join(p["code"]+": "+p
 say "7. supplement and resubmit"
 upload id_card_back $S/id_back.jpg
 upload insurance_card $S/insurance_card.png
-upload application_form $S/application_form.pdf
+# The application form without a scanner: generated from the data entered, confirmed with the commitment.
+ETAG=$(curl -sf -o /tmp/walkthrough-form.pdf -D - "$API/applications/$APP/form/" -H "$AUTH" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+curl -sf -X POST "$API/applications/$APP/form/confirm/" -H "$AUTH" -H 'Content-Type: application/json' \
+  -d "{\"commitment\":true,\"form_sha256\":$ETAG}" | json '"form confirmed: %s at %s" % (d["confirmed"], d["confirmed_at"])'
 upload medical_record $S/medical_record.pdf "$(date -d '-30 days' +%F)" "$HOSPITAL"
 upload exam_report $S/exam_report.pdf "$(date -d '-20 days' +%F)" "$HOSPITAL"
 curl -sf -X POST "$API/applications/$APP/submit/" -H "$AUTH" -H "Idempotency-Key: $APP-2" | json 'd["status"]'
@@ -88,3 +96,7 @@ done
 say "9. status, events and notifications"
 curl -sf "$API/applications/$APP/" -H "$AUTH" | json '"\n".join("%s %s→%s %s" % (e["actor"], e["from"], e["to"], e["reason"]) for e in d["events"])'
 curl -sf "$API/notifications/" -H "$AUTH" | json '"\n".join(n["title"] for n in d["results"])'
+
+say "10. the decision letter (决定书), signed by the bureau"
+curl -sf -o /tmp/walkthrough-decision.pdf "$API/applications/$APP/decision-letter/" -H "$AUTH"
+echo "saved /tmp/walkthrough-decision.pdf ($(wc -c < /tmp/walkthrough-decision.pdf) bytes)"

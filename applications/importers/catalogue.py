@@ -156,11 +156,13 @@ def _disease_values(
     elif values.get("requires_annual_reexam") and "evidence" in values:
         # A region's list rarely spells out the re-examination rule: re-submit the initial evidence.
         values["reexam_evidence"] = values["evidence"]
-    if "is_active" in raw:
-        try:
-            values["is_active"] = as_bool(raw["is_active"])
-        except ValidationError as exc:
-            errors.append(("is_active", error_text(exc)))
+    # Optional columns: an entry without them keeps what an officer chose in the admin.
+    for name in ("is_active", "requires_stamped_form"):
+        if raw.get(name) not in (None, ""):
+            try:
+                values[name] = as_bool(raw[name])
+            except ValidationError as exc:
+                errors.append((name, error_text(exc)))
     if raw.get("benefit_months") not in (None, ""):
         try:
             values["benefit_months"] = as_int(raw["benefit_months"])

@@ -52,7 +52,8 @@ def _face_number(path: Path) -> int:
 
 def _truetype_subset(text: str, *, name: str) -> bytes:
     path = Path(settings.PDF_CJK_FONT)
-    font = TTFont(str(path), fontNumber=_face_number(path), lazy=True)
+    # No timestamp of its own (fontTools stamps `head.modified` on save): the same document, the same bytes.
+    font = TTFont(str(path), fontNumber=_face_number(path), lazy=True, recalcTimestamp=False)
     options = Options()
     options.layout_features = []
     options.hinting = False

@@ -112,15 +112,13 @@ class Sheet:
             out.append(line)
         return out
 
-    def paragraph(
-        self, x: float, y: float, text: str, size: float, *, width: float, leading: float = 0, indent: float = 0
-    ) -> float:
+    def paragraph(self, x: float, y: float, text: str, size: float, *, width: float, leading: float = 0) -> float:
         """Draw wrapped text from baseline `y` down, continuing on a new page when the page is full;
-        return the baseline below it."""
+        return the baseline below it. (A Chinese paragraph's first-line indent is two U+3000 spaces.)"""
         leading = leading or size * 1.6
-        for line in self.lines(text, size, width - indent):
+        for line in self.lines(text, size, width):
             y = self.room(y, leading)
-            self.text(x + indent, y, line, size)
+            self.text(x, y, line, size)
             y -= leading
         return y
 

@@ -8,6 +8,7 @@ in its name."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import io
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
 FIELD = "BureauSignature"
+DEMO_VALID_FROM = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 def _demo_pair() -> tuple[Path, Path]:
@@ -33,6 +35,16 @@ def _demo_pair() -> tuple[Path, Path]:
     if key_file.is_file() and cert_file.is_file():
         return key_file, cert_file
     folder.mkdir(parents=True, exist_ok=True)
+    # The web process and the workers may all sign first at once: one makes the pair, the others wait
+    # and use it (two makers would leave one's key beside the other's certificate).
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (key_file.is_file() and cert_file.is_file()):
+            _demo_pair_make(key_file, cert_file)
+    return key_file, cert_file
+
+
+def _demo_pair_make(key_file: Path, cert_file: Path) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name(
         [
@@ -41,14 +53,15 @@ def _demo_pair() -> tuple[Path, Path]:
             x509.NameAttribute(NameOID.COMMON_NAME, "电子凭证签章（演示，非生产）"),
         ]
     )
-    now = dt.datetime.now(dt.UTC)
+    now = max(dt.datetime.now(dt.UTC), DEMO_VALID_FROM)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
+        # Valid from well before any document the demo data or the tests date back, so those verify too.
+        .not_valid_before(DEMO_VALID_FROM)
         .not_valid_after(now + dt.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(True, True, False, False, False, True, False, False, False), critical=True)
@@ -58,8 +71,10 @@ def _demo_pair() -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     key_file.chmod(0o600)
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return key_file, cert_file
+    # The certificate appears last and whole: a reader that sees it finds the key complete too.
+    partial = cert_file.with_suffix(".partial")
+    partial.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    partial.replace(cert_file)
 
 
 def signing_files() -> tuple[Path, Path]:

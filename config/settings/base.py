@@ -401,26 +401,25 @@ CHECK_MAX_ATTEMPTS = env_int("CHECK_MAX_ATTEMPTS", 5)
 # A submit this soon after the previous one, with no document changed since, is the same submission
 # (a double click): it is answered with the application as it is and checks nothing again.
 SUBMIT_REPEAT_SECONDS = env_int("SUBMIT_REPEAT_SECONDS", 10)
-# An annual review or a change application reuses identity and insurance scans of the person's earlier
-# accepted application up to this age (an ID card is valid for 5, 10 or 20 years; a scan this old is
-# asked for again).
+# Annual reviews and change applications reuse identity and insurance scans of the person's earlier
+# accepted application up to this age (an ID card is valid for 5, 10 or 20 years).
 DOCUMENT_REUSE_MAX_AGE_DAYS = env_int("DOCUMENT_REUSE_MAX_AGE_DAYS", 5 * 365)
+# Redress named by the decision letter: the one in-system appeal within this many days of a rejection,
+# then 行政复议 (60 days, by law) before this body, or 行政诉讼 (6 months, by law).
+APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 60)
+ADMINISTRATIVE_REVIEW_BODY = env("ADMINISTRATIVE_REVIEW_BODY", "酒泉市人民政府")
 
 # --- Announcement, benefits and certificates (policy settings: cities differ) ---------------------
 ANNOUNCEMENT_WORKING_DAYS = env_int("ANNOUNCEMENT_WORKING_DAYS", 5)
-# Ended batches stay on the public page and API this many days after their period (PIPL: no longer
-# than needed); current batches are always shown.
+# Ended batches stay public this many days after their period (PIPL: no longer than needed).
 ANNOUNCEMENT_PUBLIC_DAYS = env_int("ANNOUNCEMENT_PUBLIC_DAYS", 90)
-# Benefits start at the diagnosis date when the application came within this many months of it;
-# otherwise this many months before the application date (seed 000).
+# Benefits start at the diagnosis date if applied for within this many months of it, else this many before.
 BENEFIT_BACKDATE_MONTHS = env_int("BENEFIT_BACKDATE_MONTHS", 6)
 CERTIFICATION_REVIEW_MONTHS = env_int("CERTIFICATION_REVIEW_MONTHS", 12)
 REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 30)
-# The CJK font embedded in PDFs (Noto Sans CJK, OFL; Debian's fonts-noto-cjk). Missing: STSong-Light,
-# which viewers supply (not embedded).
+# The CJK font embedded in PDFs (Noto Sans CJK, OFL; fonts-noto-cjk); missing: STSong-Light, not embedded.
 PDF_CJK_FONT = env("PDF_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-# The bureau's signature on certificate PDFs (config/pdf/signing.py): a PEM key and certificate,
-# required in production; demo mode makes a self-signed pair under VAR_DIR.
+# The bureau's signature on its PDFs (config/pdf/signing.py): PEM key and certificate; demo mode self-signs.
 PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE")
 PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE")
 PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE", "")

@@ -1,7 +1,9 @@
 import pytest
 
+from reviews.calendar import calendar_seed
 from tests.api import bearer_client
 from tests.factories import DiseaseFactory, HospitalFactory, UserFactory
+from tests.reviews.review_helpers import category, expert
 
 
 @pytest.fixture
@@ -43,3 +45,19 @@ def draft(client, disease, hospital):
     )
     assert response.status_code == 201, response.content
     return response.json()
+
+
+@pytest.fixture
+def calendar_2026(db):
+    calendar_seed(years=[2026])
+
+
+@pytest.fixture
+def cat(db):
+    return category()
+
+
+@pytest.fixture
+def experts(cat):
+    """Two experts of the category: a full panel."""
+    return [expert(cat, username="expert-a"), expert(cat, username="expert-b")]

@@ -8,13 +8,12 @@ import datetime as dt
 import pytest
 
 from applications.models import Application, ApplicationStatus
-from reviews.calendar import calendar_seed
 from reviews.selectors import opinions_visible_to
 from tests.certification.helpers import API, at, client_for, error, upload, upload_ok
 from tests.factories import ApplicationFactory, UserFactory
-from tests.reviews.review_helpers import accepted, category, decide, expert, panel
+from tests.reviews.review_helpers import accepted, decide, panel
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_2026")]
 
 ACCEPTED_ON = dt.date(2026, 3, 2)  # Monday
 REJECTED_ON = dt.date(2026, 3, 10)
@@ -22,21 +21,6 @@ APPEALED_ON = dt.date(2026, 3, 16)  # Monday
 # 20 working days after 03-16, passing over the Qingming holiday (04-04 to 04-06).
 APPEAL_DEADLINE = dt.date(2026, 4, 14)
 REASON = "补充了上级医院的复查报告，诊断明确"
-
-
-@pytest.fixture(autouse=True)
-def _calendar(db):
-    calendar_seed(years=[2026])
-
-
-@pytest.fixture
-def cat():
-    return category()
-
-
-@pytest.fixture
-def experts(cat):
-    return [expert(cat, username="expert-a"), expert(cat, username="expert-b")]
 
 
 @pytest.fixture
@@ -231,3 +215,23 @@ def test_a_document_uploaded_before_the_appeal_is_shown_to_the_appeal_panel(clie
         response = client_for(assignment.expert).get(f"{API}/reviews/{assignment.pk}/")
 
     assert added["id"] in [document["id"] for document in response.json()["documents"]]
+
+
+def test_an_appeal_is_refused_after_the_appeal_window(client, rejected, settings):
+    settings.APPEAL_WINDOW_DAYS = 60
+    too_late = REJECTED_ON + dt.timedelta(days=61)
+    response = appeal(client, rejected, on=too_late)
+    assert response.status_code == 409
+    assert response.json()["type"] == "appeal_window_closed"
+    with at(too_late):
+        assert upload(client, rejected.pk, "exam_report").status_code == 409  # no appeal to upload for
+    rejected.refresh_from_db()
+    assert rejected.status == ApplicationStatus.REJECTED and rejected.appealed_at is None
+
+
+def test_an_appeal_on_the_last_day_of_the_window_is_taken(client, rejected, settings):
+    settings.APPEAL_WINDOW_DAYS = 60
+    response = appeal(client, rejected, on=REJECTED_ON + dt.timedelta(days=60))
+    assert response.status_code == 200, response.json()
+    rejected.refresh_from_db()
+    assert rejected.status == ApplicationStatus.UNDER_REVIEW

@@ -11,7 +11,6 @@ import pytest
 from applications.models import Application, ApplicationKind, ApplicationStatus
 from certification.models import Certification, CertificationStatus
 from certification.services import certification_issue
-from reviews.calendar import calendar_seed
 from tests.certification.helpers import (
     API,
     at,
@@ -25,28 +24,13 @@ from tests.certification.helpers import (
     upload_medical,
 )
 from tests.factories import ApplicationFactory, DiseaseFactory, HospitalFactory
-from tests.reviews.review_helpers import EVIDENCE_KINDS, category, decide, expert, panel
+from tests.reviews.review_helpers import EVIDENCE_KINDS, decide, panel
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_2026", "experts")]
 
 CERTIFIED_ON = dt.date(2026, 1, 5)
 APPLIED_ON = dt.date(2026, 5, 11)  # Monday
 DECIDED_ON = dt.date(2026, 5, 20)
-
-
-@pytest.fixture(autouse=True)
-def _calendar(db):
-    calendar_seed(years=[2026])
-
-
-@pytest.fixture
-def cat():
-    return category()
-
-
-@pytest.fixture(autouse=True)
-def experts(cat):
-    return [expert(cat, username="expert-a"), expert(cat, username="expert-b")]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: demo mode only, the demo registry and the demo staff accounts."""
+"""`manage.py seed_demo`: demo mode only, the demo registry, the demo staff accounts and the demo
+applicants whose applications stand in every state (applications/demo_stories.py)."""
 
 import csv
 import io
@@ -12,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import EXPERTS, OFFICERS
+from applications.demo_stories import demo_stories_seed
 from applications.importers import insured_import
 from applications.models import DiseaseCategory, InsuredPerson
 from reviews.models import ExpertProfile
@@ -28,7 +30,10 @@ STAFF = [
 
 
 class Command(BaseCommand):
-    help = "Demo mode only: the demo insured-person registry and the accounts admin, officer1, expert1, expert2."
+    help = (
+        "Demo mode only: the demo insured-person registry, the accounts admin, officer1, expert1, expert2, "
+        "and demo-<state> applicants with an application in every state."
+    )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -59,3 +64,4 @@ class Command(BaseCommand):
                 # The demo experts cover every category so that any demo application finds a panel.
                 profile, _ = ExpertProfile.objects.get_or_create(user=user)
                 profile.specialties.set(DiseaseCategory.objects.all())
+        demo_stories_seed(password=DEMO_PASSWORD, say=self.stdout.write)
