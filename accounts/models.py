@@ -1,6 +1,7 @@
 """The account: applicants carry their real name, ID number and phone; staff may leave them blank. ID
 number and phone are stored encrypted, found again through their blind indexes (config/fields.py)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -15,6 +16,8 @@ class User(AbstractUser):
     id_number_index = BlindIndexField(source="id_number")
     phone = EncryptedCharField("手机号码", plain_max_length=11, blank=True, index="phone_index")
     phone_index = BlindIndexField(source="phone", db_index=True)
+    # Raised by a password change or reset: every token issued before is refused (config/auth.py).
+    session_version = models.PositiveIntegerField("登录会话版本", default=0, editable=False)
 
     class Meta:
         verbose_name = "用户"
@@ -29,3 +32,34 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class CodePurpose(models.TextChoices):
+    REGISTER = "register", "注册账户"
+    RESET = "reset", "找回密码"
+    CHANGE_PHONE = "change_phone", "更换手机号"
+
+
+class SmsCode(models.Model):
+    """A one-time code sent by SMS to prove the phone is the caller's (accounts/codes.py): only its
+    keyed hash is kept, with its life, its tries and where it was asked from (for the rate limits)."""
+
+    phone = EncryptedCharField("手机号码", plain_max_length=11, index="phone_index")
+    phone_index = BlindIndexField(source="phone", db_index=True)
+    purpose = models.CharField("用途", max_length=20, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField("发送时间", auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    ip_address = models.GenericIPAddressField("请求地址", null=True, blank=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -17,7 +17,7 @@ from accounts.identity import (
     validate_id_number,
     validate_mobile,
 )
-from accounts.models import User
+from accounts.models import CodePurpose, User
 
 
 def _wrap(validator: Callable[[str], str]) -> Callable[[str], str]:
@@ -66,6 +66,13 @@ class NameField(serializers.RegexField):
         super().__init__(NAME_PATTERN, **kwargs)
 
 
+class SmsCodeField(serializers.RegexField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"invalid": "请输入短信中的6位验证码。"})
+        kwargs.setdefault("help_text", "短信验证码（6位数字）")
+        super().__init__(r"^\s*[0-9]{6}\s*$", **kwargs)
+
+
 class RegisterInput(serializers.Serializer):
     username = serializers.RegexField(
         r"^[A-Za-z0-9_.@+-]{3,150}$",
@@ -76,17 +83,53 @@ class RegisterInput(serializers.Serializer):
     id_number = IdNumberField()
     phone = MobileField()
 
+    sms_code = SmsCodeField()
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = User(username=attrs["username"], name=attrs["name"])
-        try:
-            password_validation.validate_password(attrs["password"], user)
-        except DjangoValidationError as exc:
-            details = [
-                serializers.ErrorDetail(error.message % (error.params or {}), code=error.code or "invalid")
-                for error in exc.error_list
-            ]
-            raise serializers.ValidationError({"password": details}) from None
+        _password_check(attrs["password"], User(username=attrs["username"], name=attrs["name"]), "password")
         return attrs
+
+
+def _password_check(password: str, user: User, field: str) -> None:
+    """The site's password rules (AUTH_PASSWORD_VALIDATORS), every failure under `field`."""
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        details = [
+            serializers.ErrorDetail(error.message % (error.params or {}), code=error.code or "invalid")
+            for error in exc.error_list
+        ]
+        raise serializers.ValidationError({field: details}) from None
+
+
+class SmsCodeInput(serializers.Serializer):
+    phone = MobileField()
+    purpose = serializers.ChoiceField(choices=CodePurpose.choices)
+
+
+class PasswordResetInput(serializers.Serializer):
+    phone = MobileField()
+    sms_code = SmsCodeField()
+    new_password = serializers.CharField(write_only=True, max_length=128)
+
+
+class PasswordChangeInput(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, max_length=128)
+    new_password = serializers.CharField(write_only=True, max_length=128)
+
+
+class PhoneChangeInput(serializers.Serializer):
+    phone = MobileField()
+    sms_code = SmsCodeField()
+
+
+class LogoutInput(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
 
 
 class UserOutput(serializers.ModelSerializer):

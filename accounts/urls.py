@@ -5,8 +5,13 @@ from django.urls import path
 from accounts import apis
 
 urlpatterns = [
+    path("auth/sms-code/", apis.SmsCodeApi.as_view(), name="auth-sms-code"),
     path("auth/register/", apis.RegisterApi.as_view(), name="auth-register"),
     path("auth/token/", apis.TokenApi.as_view(), name="auth-token"),
     path("auth/token/refresh/", apis.TokenRefreshApi.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/password/reset/", apis.PasswordResetApi.as_view(), name="auth-password-reset"),
+    path("auth/password/change/", apis.PasswordChangeApi.as_view(), name="auth-password-change"),
+    path("auth/phone/change/", apis.PhoneChangeApi.as_view(), name="auth-phone-change"),
     path("auth/me/", apis.MeApi.as_view(), name="auth-me"),
 ]

@@ -4,7 +4,6 @@ stays for machines; both say the same (`certification_public_facts`) and share o
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,4 +23,4 @@ def verify_page(request: HttpRequest, code: str) -> HttpResponse:
     certification = certification_by_code(raw_code=code)
     facts = certification_public_facts(certification=certification, on=timezone.localdate())
     shown_code = certification.code if certification is not None else code[:40]
-    return render(request, "public/verify.html", {"facts": facts, "code": shown_code, "bureau": settings.BUREAU_NAME})
+    return render(request, "public/verify.html", {"facts": facts, "code": shown_code})

@@ -58,6 +58,20 @@ class LoginLocked(DomainError):
     code = "login_locked"
 
 
+class TooManyRequests(DomainError):
+    """Asked too often (one-time codes): try again later."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+
+class Unavailable(DomainError):
+    """A service outside us (the SMS gateway) is out of reach: try again shortly."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -286,7 +286,7 @@ def _apply_outcome(
         )
         kind = NotificationKind.APPROVED
     elif outcome == Decision.REJECT:
-        reason = "；".join(r for r in reasons if r)
+        reason = "；".join(dict.fromkeys(r for r in reasons if r))  # two experts' same words said once
         event = application_transition(
             application=application, to=ApplicationStatus.REJECTED, actor=actor, label=label, reason=reason
         )

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from applications.models import Application, ApplicationStatus
 from certification.models import Certification
 from config.jobs import job_run
-from tests.api import bearer_client
+from tests.api import bearer_client, register
 from tests.factories import DiseaseFactory, HospitalFactory, InsuredPersonFactory, make_id_number
 from tests.reviews.public_helpers import experts_for
 from tests.reviews.review_helpers import BASE_KINDS, EVIDENCE_KINDS, add_document, at, category, panel
@@ -26,7 +26,7 @@ NAME, PHONE, PASSWORD = "欧阳锦绣", "13912345678", "Secret-Pass-2026!"
 DISEASE = "慢性肾衰竭（透析治疗）"
 
 
-@override_settings(SMS_BACKEND="notifications.channels.LogSmsBackend", NOTIFY_EMAIL=True)
+@override_settings(SMS_BACKEND="config.sms.LogSmsBackend", NOTIFY_EMAIL=True)
 def test_no_log_line_carries_personal_data_or_a_secret(caplog, official_calendar, django_capture_on_commit_callbacks):
     id_number = make_id_number(region="620902", birth=dt.date(1961, 4, 2), seq=77)
     cat = category(code="kidney", name="慢性肾病")
@@ -38,10 +38,9 @@ def test_no_log_line_carries_personal_data_or_a_secret(caplog, official_calendar
     anonymous = APIClient()
     committed = django_capture_on_commit_callbacks  # the work queued on commit (checks, deliveries) runs
     with at(ON):
-        registered = anonymous.post(
-            "/api/v1/auth/register/",
+        registered = register(
+            anonymous,
             {"username": "ouyang", "password": PASSWORD, "name": NAME, "id_number": id_number, "phone": PHONE},
-            format="json",
         )
         assert registered.status_code == 201
         assert anonymous.post("/api/v1/auth/token/", {"username": "ouyang", "password": "wrong"}).status_code == 401

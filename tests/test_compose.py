@@ -54,7 +54,7 @@ def command_of(service: dict) -> str:
 
 
 def names_read_by_settings() -> set[str]:
-    source = "\n".join((SETTINGS_DIR / name).read_text() for name in ("base.py", "production.py"))
+    source = "\n".join((SETTINGS_DIR / name).read_text() for name in ("base.py", "policy.py", "production.py"))
     helpers = re.findall(r"\benv(?:_bool|_int|_list)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source)
     direct = re.findall(r"os\.environ(?:\.get|\.setdefault)?[\(\[]\s*\"([A-Z][A-Z0-9_]*)\"", source)
     return set(helpers) | set(direct)

@@ -44,10 +44,11 @@ def test_invalid_refresh_token_message_is_chinese():
 
 @pytest.mark.django_db
 def test_short_password_message_is_chinese():
+    from tests.api import register
     from tests.factories import make_id_number
 
-    response = APIClient().post(
-        "/api/v1/auth/register/",
+    response = register(
+        APIClient(),
         {
             "username": "abcd",
             "password": "123",

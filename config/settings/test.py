@@ -51,5 +51,5 @@ STORAGES = {
 warnings.filterwarnings(
     "error", r"DateTimeField .* received a naive datetime", RuntimeWarning, r"django\.db\.models\.fields"
 )
-SMS_BACKEND = "notifications.channels.LocMemSmsBackend"
+SMS_BACKEND = "config.sms.LocMemSmsBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

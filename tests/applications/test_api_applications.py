@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent, ApplicationStatus
-from tests.api import bearer_client
+from tests.api import bearer_client, register
 from tests.factories import ApplicationFactory, DiseaseFactory, HospitalFactory, UserFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -231,8 +231,8 @@ def test_diagnosis_before_birth_is_refused(client, disease, hospital):
 def test_implausible_names_are_refused(name):
     from rest_framework.test import APIClient
 
-    response = APIClient().post(
-        "/api/v1/auth/register/",
+    response = register(
+        APIClient(),
         {
             "username": "someone",
             "password": "S3cure-pass-2026",
@@ -249,8 +249,8 @@ def test_implausible_names_are_refused(name):
 def test_rare_characters_and_minority_names_are_accepted(name):
     from rest_framework.test import APIClient
 
-    response = APIClient().post(
-        "/api/v1/auth/register/",
+    response = register(
+        APIClient(),
         {
             "username": "someone",
             "password": "S3cure-pass-2026",

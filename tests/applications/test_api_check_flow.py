@@ -15,6 +15,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from tests.api import register as register_with_code
 from tests.factories import HospitalFactory, InsuredPersonFactory, make_id_number
 from tests.samples import jpeg_bytes, pdf_bytes, png_bytes
 
@@ -32,10 +33,9 @@ def moment(day: dt.date, hour: int = 9) -> dt.datetime:
 
 def register(username: str = "zhangsan") -> str:
     id_number = make_id_number("620902", dt.date(1968, 3, 14), 217)
-    response = APIClient().post(
-        "/api/v1/auth/register/",
+    response = register_with_code(
+        APIClient(),
         {"username": username, "password": PASSWORD, "name": "张三", "id_number": id_number, "phone": "13912345678"},
-        format="json",
     )
     assert response.status_code == 201, response.content
     return id_number

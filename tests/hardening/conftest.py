@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.embedded_server import call, embedded_server
+from tests.hardening.embedded_server import call, embedded_server, register
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 UNTHROTTLED = {f"THROTTLE_{scope}": "100000/minute" for scope in ("REGISTER", "TOKEN", "UPLOAD", "VERIFY", "OBJECTION")}
@@ -70,9 +70,7 @@ def populated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Populated]:
     with embedded_server(tmp_path_factory.mktemp("attacked"), **UNTHROTTLED) as base:
         password = "Jiuquan-2026!"
         person = {"name": "李秀兰", "id_number": "620902196508220245", "phone": "13909370001"}
-        status, body = call(
-            base, "POST", "/api/v1/auth/register/", {"username": "lixiulan", "password": password, **person}
-        )
+        status, body = register(base, {"username": "lixiulan", "password": password, **person})
         assert status == 201, body
         applicant = token(base, "lixiulan", password)
         draft = {

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from applications.models import Document
 from config.cache import FailOpenRedisCache
-from tests.api import bearer_client
+from tests.api import bearer_client, register
 from tests.applications.upload_helpers import png_bytes
 from tests.factories import ApplicationFactory, make_id_number
 
@@ -60,7 +60,7 @@ def test_registration_and_tokens_go_on_with_redis_down(redis_down):
         "id_number": make_id_number(),
         "phone": "13900000001",
     }
-    assert APIClient().post("/api/v1/auth/register/", body, format="json").status_code == 201
+    assert register(APIClient(), body).status_code == 201
     token = APIClient().post(
         "/api/v1/auth/token/", {"username": "wangwu", "password": "S3cure-pass-2026"}, format="json"
     )

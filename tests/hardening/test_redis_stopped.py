@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.conftest import token, upload_status
-from tests.hardening.embedded_server import call, embedded_server, free_port
+from tests.hardening.embedded_server import call, embedded_server, free_port, register
 
 pytestmark = pytest.mark.redis_server
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -43,9 +43,7 @@ def test_uploads_and_a_submit_while_redis_is_killed_get_no_server_error(tmp_path
             people = []
             for n, (name, id_number) in enumerate([("李秀兰", "620902196508220245"), ("王建国", "620902195803150038")]):
                 person = {"name": name, "id_number": id_number, "phone": f"1390937000{n}"}
-                status, body = call(
-                    base, "POST", "/api/v1/auth/register/", {"username": f"person{n}", "password": PASSWORD, **person}
-                )
+                status, body = register(base, {"username": f"person{n}", "password": PASSWORD, **person})
                 assert status == 201, body
                 bearer = token(base, f"person{n}", PASSWORD)
                 draft = {

@@ -8,7 +8,7 @@ import threading
 import pytest
 from stdnum.cn import ric
 
-from tests.hardening.embedded_server import call, embedded_server
+from tests.hardening.embedded_server import call, embedded_server, register
 
 PASSWORD = "Jiuquan-2026!"
 
@@ -20,10 +20,8 @@ def person(n: int) -> str:
 
 def signed_in(base: str, n: int) -> str:
     username = f"concurrent{n}"
-    status, _ = call(
+    status, _ = register(
         base,
-        "POST",
-        "/api/v1/auth/register/",
         {"username": username, "password": PASSWORD, "name": "王芳", "id_number": person(n), "phone": "13909370003"},
     )
     assert status == 201

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.identity import validate_id_number, validate_mobile
 from accounts.models import User
+from tests.api import register as register_with_code
 from tests.factories import make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 def register(**fields):
     data = {"username": "lisi", "password": "S3cure-pass-2026", "name": "李四", "id_number": ID, "phone": "13909375555"}
     data.update(fields)
-    return APIClient().post(URL, data, format="json")
+    return register_with_code(APIClient(), data)
 
 
 def errors(response) -> dict[str, dict]:
