@@ -5,6 +5,7 @@ the account, so that every token issued before (access and refresh) gets 401 `se
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
-from accounts.models import User
+from accounts.models import SmsCode, User
 from config.domain import InvalidInput
 
 SESSION_CLAIM = "sv"
@@ -87,3 +88,11 @@ class SessionJWTScheme(SimpleJWTScheme):
     """The schema's bearer scheme (`jwtAuth`), as for simplejwt's own authentication."""
 
     target_class = "accounts.sessions.SessionJWTAuthentication"
+
+
+def sign_in_records_sweep(*, before: dt.datetime) -> int:
+    """Forget what only served signing in: one-time codes sent before `before` (long dead) and refresh
+    tokens expired before it (with their blacklist entries). Part of the daily retention run."""
+    codes, _ = SmsCode.objects.filter(created_at__lt=before).delete()
+    tokens, _ = OutstandingToken.objects.filter(expires_at__lt=before).delete()
+    return codes + tokens

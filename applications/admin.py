@@ -161,6 +161,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "diagnosis_date",
         "diagnosing_hospital",
         "agent_name",
+        "agent_relationship",
         "agent_phone",
         "problems",
         "submitted_at",

@@ -217,6 +217,9 @@ class Application(models.Model):
     )
     agent_id_number_index = BlindIndexField(source="agent_id_number", db_index=True)
     agent_phone = EncryptedCharField("代办人手机号码", plain_max_length=11, blank=True)
+    agent_relationship = models.CharField(
+        "代办人与申请人关系", max_length=20, blank=True
+    )  # services.AGENT_RELATIONSHIPS
     # For an annual review: the certification being reviewed.
     reviewed_certification = models.ForeignKey(
         "certification.Certification",

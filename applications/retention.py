@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_anonymise
+from accounts.sessions import sign_in_records_sweep
 from applications.models import (
     OPEN_STATUSES,
     Application,
@@ -57,12 +58,14 @@ class RetentionReport:
     drafts_deleted: int = 0
     files_deleted: int = 0
     accounts_anonymised: int = 0
+    sign_in_records_deleted: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = (
             f"{self.drafts_reminded} drafts reminded, {self.drafts_deleted} drafts deleted, "
-            f"{self.files_deleted} files deleted, {self.accounts_anonymised} accounts anonymised"
+            f"{self.files_deleted} files deleted, {self.accounts_anonymised} accounts anonymised, "
+            f"{self.sign_in_records_deleted} spent codes and expired tokens deleted"
         )
         return text + (f", {len(self.skipped)} left for the next run" if self.skipped else "")
 
@@ -80,6 +83,7 @@ def retention_sweep(*, on: dt.date) -> str:
     _drafts(start_of_day, report)
     _closed_cases(start_of_day, report)
     _ended_certifications(start_of_day, report)
+    report.sign_in_records_deleted = sign_in_records_sweep(before=start_of_day - dt.timedelta(days=1))
     logger.info("retention on %s: %s", on, report)
     return str(report)
 

@@ -25,6 +25,7 @@ from applications.models import (
 )
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput, ProblemOutput, problems_output
 from applications.selectors import reader_institution
+from applications.services import AGENT_RELATIONSHIPS
 from applications.workflow import appeal_deadline, application_decision
 from reviews.calendar import working_days_left
 from reviews.clock import review_deadline_explain
@@ -63,10 +64,22 @@ NEW_KIND_CHOICES = [
 ]
 
 
+class RelationshipField(serializers.ChoiceField):
+    """代办人与申请人的关系, one of AGENT_RELATIONSHIPS, its own message listing them (the generic
+    `invalid_choice` text names no option)."""
+
+    def to_internal_value(self, data: object) -> str:
+        if data not in AGENT_RELATIONSHIPS:
+            message = "请选择代办人与申请人的关系：" + "、".join(AGENT_RELATIONSHIPS) + "。"
+            raise serializers.ValidationError(message, code="relationship_invalid")
+        return str(data)
+
+
 class AgentInput(serializers.Serializer):
     name = NameField(message="请输入代办人与身份证一致的姓名。")
     id_number = IdNumberField()
-    phone = MobileField()
+    phone = MobileField(help_text="代办人手机号：申请的每条短信通知也发给代办人")
+    relationship = RelationshipField(choices=[(word, word) for word in AGENT_RELATIONSHIPS])
 
 
 def designated_points_field() -> serializers.ListField:
@@ -174,6 +187,7 @@ class AgentOutput(serializers.Serializer):
     name = serializers.CharField()
     id_number = serializers.CharField()
     phone = serializers.CharField()
+    relationship = serializers.CharField(help_text="代办人与申请人的关系")
 
 
 class ApplicationOutput(serializers.ModelSerializer):
@@ -274,6 +288,7 @@ class ApplicationOutput(serializers.ModelSerializer):
             "name": obj.agent_name,
             "id_number": mask_id_number(obj.agent_id_number),
             "phone": mask_phone(obj.agent_phone),
+            "relationship": obj.agent_relationship,
         }
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="电子凭证链接（生效后）"))

@@ -52,11 +52,16 @@ logger = logging.getLogger(__name__)
 DUPLICATE_OPEN = "您已有该病种正在办理的申请，请勿重复申请。"
 
 
+# Who may file for someone (代办): the relationship is recorded with the agent, in these words.
+AGENT_RELATIONSHIPS = ("配偶", "子女", "父母", "兄弟姐妹", "其他亲属", "受委托人")
+
+
 @dataclass(frozen=True)
 class Agent:
     name: str
     id_number: str
     phone: str
+    relationship: str
 
 
 @transaction.atomic
@@ -116,7 +121,12 @@ def application_create(
         "diagnosing_doctor_code": diagnosing_doctor_code.strip(),
     }
     if agent is not None:
-        fields |= {"agent_name": agent.name, "agent_id_number": agent.id_number, "agent_phone": agent.phone}
+        fields |= {
+            "agent_name": agent.name,
+            "agent_id_number": agent.id_number,
+            "agent_phone": agent.phone,
+            "agent_relationship": agent.relationship,
+        }
     try:
         return application_create_record(
             applicant=applicant,

@@ -72,6 +72,11 @@ class Notification(models.Model):
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     sms_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     email_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    # The applicant's agent (代办人) gets every SMS the applicant gets about the application. A row written
+    # without it (before it existed, or by older code) is `skipped` in the database: nothing old is sent.
+    agent_sms_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_default=DeliveryStatus.SKIPPED
+    )
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
     # A delivery run holds the row until then while it talks to the gateways (no row lock meanwhile).
     claimed_until = models.DateTimeField("发送占用至", null=True, blank=True)

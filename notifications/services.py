@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 MAX_DELIVERY_ATTEMPTS = 8
 REQUEUE_LIMIT = 1000
 BULK_BATCH = 2000
-CHANNELS = (("sms_status", "sms"), ("email_status", "email"))
+CHANNELS = (("sms_status", "sms"), ("email_status", "email"), ("agent_sms_status", "agent_sms"))
 
 
 def notification_send(
@@ -191,7 +191,11 @@ def deliveries_queue(ids: Iterable[int]) -> int:
 
 
 def _pending() -> Q:
-    return Q(sms_status=DeliveryStatus.PENDING) | Q(email_status=DeliveryStatus.PENDING)
+    return (
+        Q(sms_status=DeliveryStatus.PENDING)
+        | Q(email_status=DeliveryStatus.PENDING)
+        | Q(agent_sms_status=DeliveryStatus.PENDING)
+    )
 
 
 def _unclaimed(now: dt.datetime) -> Q:
@@ -210,20 +214,21 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     )
     if not claimed:
         return None  # delivered already, gone, or another run holds it
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    notification = Notification.objects.select_related("user", "application").get(pk=notification_id)
     user = notification.user
+    addresses = {"sms": user.phone, "email": user.email, "agent_sms": _agent_phone(notification)}
     outcome: dict[str, str] = {}
     error: Exception | None = None
     for field, channel in CHANNELS:
         if getattr(notification, field) != DeliveryStatus.PENDING:
             continue
-        address = user.phone if channel == "sms" else user.email
-        enabled = settings.NOTIFY_SMS if channel == "sms" else settings.NOTIFY_EMAIL
+        address = addresses[channel]
+        enabled = settings.NOTIFY_EMAIL if channel == "email" else settings.NOTIFY_SMS
         if not (enabled and address):
             outcome[field] = DeliveryStatus.SKIPPED
             continue
         try:
-            if channel == "sms":
+            if channel != "email":
                 sms_send(phone=address, text=notification.short_text)
             else:
                 email_send(address=address, text=notification.short_text)
@@ -243,6 +248,15 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         raise error
     notification.refresh_from_db()
     return notification
+
+
+def _agent_phone(notification: Notification) -> str:
+    """The agent's phone when the message is to an applicant about the application their agent filed
+    (never an officer's message about it), unless it is the applicant's own number."""
+    application = notification.application
+    if application is None or notification.user_id != application.applicant_id or not application.agent_phone:
+        return ""
+    return "" if application.agent_phone == notification.user.phone else str(application.agent_phone)
 
 
 @transaction.atomic

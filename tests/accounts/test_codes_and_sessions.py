@@ -178,3 +178,19 @@ def test_only_demo_mode_logs_the_text_of_a_message(caplog, settings):
     LogSmsBackend().send(phone=PHONE, text="【医保慢特病】验证码654321")
     logged = [record.getMessage() for record in caplog.records]
     assert "123456" not in " ".join(logged) and "654321" in logged[1] and PHONE not in " ".join(logged)
+
+
+def test_the_daily_retention_forgets_spent_codes_and_expired_tokens(account):
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from accounts.models import SmsCode
+    from applications.retention import retention_sweep
+
+    with time_machine.travel(START, tick=False):
+        ask(purpose="reset")
+        tokens()
+    assert SmsCode.objects.count() == 1 and OutstandingToken.objects.count() == 1
+    assert "0 spent codes" in retention_sweep(on=START.date() + dt.timedelta(days=1))  # a day old: kept
+    report = retention_sweep(on=START.date() + dt.timedelta(days=9))  # the refresh token lived 7 days
+    assert "2 spent codes and expired tokens deleted" in report
+    assert not SmsCode.objects.exists() and not OutstandingToken.objects.exists()

@@ -68,7 +68,7 @@ def test_agent_is_recorded_and_masked(client, disease, hospital):
             "disease_code": disease.code,
             "diagnosis_date": "2026-06-01",
             "diagnosing_hospital": hospital.code,
-            "agent": {"name": "王五", "id_number": agent_id, "phone": "13800138000"},
+            "agent": {"name": "王五", "id_number": agent_id, "phone": "13800138000", "relationship": "子女"},
         },
         format="json",
     )
@@ -78,6 +78,7 @@ def test_agent_is_recorded_and_masked(client, disease, hospital):
         "name": "王五",
         "id_number": agent_id[:4] + "*" * 10 + agent_id[-4:],
         "phone": "138****8000",
+        "relationship": "子女",
     }
     application = Application.objects.get(pk=body["id"])
     assert application.agent_id_number == agent_id
@@ -91,12 +92,18 @@ def test_agent_with_invalid_id_number_is_refused(client, disease, hospital):
             "disease_code": disease.code,
             "diagnosis_date": "2026-06-01",
             "diagnosing_hospital": hospital.code,
-            "agent": {"name": "王五", "id_number": "620902199002031230", "phone": "13800138000"},
+            "agent": {
+                "name": "王五",
+                "id_number": "620902199002031230",
+                "phone": "13800138000",
+                "relationship": "好友",
+            },
         },
         format="json",
     )
     assert response.status_code == 400
     assert "agent.id_number" in errors_by_field(response)
+    assert "关系" in errors_by_field(response)["agent.relationship"]["message"]
 
 
 def test_list_shows_only_own_applications(client, draft, other_applicant):

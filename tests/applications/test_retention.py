@@ -81,7 +81,8 @@ def test_an_abandoned_draft_is_deleted_with_its_file_only_after_the_reminder():
     assert not Document.objects.filter(pk=scan.pk).exists() and not stored(scan)
     assert (
         sweep(TODAY + dt.timedelta(days=14))
-        == "0 drafts reminded, 0 drafts deleted, 0 files deleted, 0 accounts anonymised"
+        == "0 drafts reminded, 0 drafts deleted, 0 files deleted, 0 accounts anonymised, "
+        "0 spent codes and expired tokens deleted"
     )
 
 
@@ -157,7 +158,10 @@ def test_an_ended_benefit_past_five_years_anonymises_its_holder_and_deletes_the_
     assert (holder.name, holder.id_number, holder.phone, holder.is_active) == ("", "", "", False)
     assert not holder.has_usable_password()
     assert Document.objects.get(application=certification.application).purged_at is not None
-    assert sweep(TODAY) == "0 drafts reminded, 0 drafts deleted, 0 files deleted, 0 accounts anonymised"
+    assert (
+        sweep(TODAY) == "0 drafts reminded, 0 drafts deleted, 0 files deleted, 0 accounts anonymised, "
+        "0 spent codes and expired tokens deleted"
+    )
 
 
 def test_a_holder_with_another_live_benefit_keeps_the_account():

@@ -225,3 +225,47 @@ def test_no_row_lock_is_held_while_the_sms_gateway_is_called():
     assert seen["second_run"] is None  # the concurrent run found the claim and sent nothing
     notification.refresh_from_db()
     assert notification.sms_status == DeliveryStatus.SENT
+
+
+def test_the_agent_gets_every_sms_the_applicant_gets_about_the_application_and_no_officer_message(
+    django_capture_on_commit_callbacks,
+):
+    from tests.factories import ApplicationFactory
+
+    applicant = UserFactory(phone="13912345678")
+    application = ApplicationFactory(
+        applicant=applicant, agent_name="王五", agent_phone="13800138000", agent_relationship="子女"
+    )
+    application.agent_id_number = "620902199002031234"
+    application.save()
+    staff = officer()
+    with django_capture_on_commit_callbacks(execute=True):
+        to_applicant = notification_send(
+            user=applicant,
+            kind=NotificationKind.ACCEPTED,
+            params={"reference": "MT1", "working_days": 20, "deadline": dt.date(2026, 12, 30)},
+            dedupe_key="accepted",
+            application=application,
+        )
+        notify_officers(
+            kind=NotificationKind.CHECK_STUCK,
+            params={"reference": "MT1", "attempts": 5},
+            dedupe_key="stuck",
+            application=application,
+        )
+    assert to_applicant is not None
+    to_applicant.refresh_from_db()
+    assert to_applicant.agent_sms_status == DeliveryStatus.SENT
+    assert [(phone, text) for phone, text in LocMemSmsBackend.outbox if phone != staff.phone] == [
+        ("13912345678", ACCEPTED_SMS),
+        ("13800138000", ACCEPTED_SMS),
+    ]
+    officer_copy = Notification.objects.get(user=staff)
+    assert officer_copy.agent_sms_status == DeliveryStatus.SKIPPED
+
+
+def test_without_an_agent_the_agent_copy_is_skipped(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = send(UserFactory(phone="13912345678"))
+    notification.refresh_from_db()
+    assert notification.agent_sms_status == DeliveryStatus.SKIPPED
