@@ -38,6 +38,7 @@ class CodePurpose(models.TextChoices):
     REGISTER = "register", "注册账户"
     RESET = "reset", "找回密码"
     CHANGE_PHONE = "change_phone", "更换手机号"
+    FAMILY = "family", "同意绑定亲情账户"
 
 
 class SmsCode(models.Model):
@@ -63,3 +64,31 @@ class SmsCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FamilyLink(models.Model):
+    """亲情账户: an account files and follows applications for a family member, once the member agreed
+    with a code sent to their phone (accounts/family.py). The member stays the applicant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待本人同意"
+        BOUND = "bound", "已绑定"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_links", verbose_name="亲情账户"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_of", verbose_name="家庭成员"
+    )
+    relationship = models.CharField("与账户本人关系", max_length=20)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField("申请绑定时间", auto_now_add=True)
+    bound_at = models.DateTimeField("绑定时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "亲情账户绑定"
+        verbose_name_plural = "亲情账户绑定"
+        constraints = [models.UniqueConstraint(fields=["owner", "member"], name="unique_family_link")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} → {self.relationship}（{self.get_status_display()}）"

@@ -8,16 +8,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.family import FAMILY_RELATIONSHIPS
 from accounts.identity import (
     NAME_MAX_LENGTH,
     NAME_PATTERN,
     NAME_SCHEMA_PATTERN,
     mask_id_number,
+    mask_name,
     mask_phone,
     validate_id_number,
     validate_mobile,
 )
-from accounts.models import CodePurpose, User
+from accounts.models import CodePurpose, FamilyLink, User
 
 
 def _wrap(validator: Callable[[str], str]) -> Callable[[str], str]:
@@ -145,3 +147,42 @@ class UserOutput(serializers.ModelSerializer):
 
     def get_phone(self, obj: User) -> str:
         return mask_phone(obj.phone)
+
+
+class FamilyAddInput(serializers.Serializer):
+    name = NameField()
+    id_number = IdNumberField()
+    relationship = serializers.ChoiceField(choices=[(word, word) for word in FAMILY_RELATIONSHIPS])
+    phone = MobileField(
+        help_text="家庭成员本人的手机号：同意绑定的验证码发往此号码（已有账户的，发往其账户绑定的号码）"
+    )
+
+
+class FamilyConfirmInput(serializers.Serializer):
+    code = SmsCodeField()
+
+
+class FamilyLinkOutput(serializers.Serializer):
+    """One family link as either side sees it: who, how related, bound or waiting."""
+
+    id = serializers.IntegerField()
+    role = serializers.SerializerMethodField(help_text="owner：我绑定的家庭成员；member：绑定我的亲情账户")
+    name = serializers.SerializerMethodField(help_text="对方姓名（部分隐藏）")
+    id_number = serializers.SerializerMethodField(help_text="对方身份证号（部分隐藏）")
+    relationship = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    created_at = serializers.DateTimeField()
+    bound_at = serializers.DateTimeField(allow_null=True)
+
+    def _other(self, link: FamilyLink) -> User:
+        return link.member if self.get_role(link) == "owner" else link.owner
+
+    def get_role(self, link: FamilyLink) -> str:
+        return "owner" if link.owner_id == self.context["user"].pk else "member"
+
+    def get_name(self, link: FamilyLink) -> str:
+        return mask_name(self._other(link).name)
+
+    def get_id_number(self, link: FamilyLink) -> str:
+        return mask_id_number(self._other(link).id_number or "")

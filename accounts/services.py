@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.codes import sms_code_consume, sms_code_send
+from accounts.family import family_member_resend, passive_account_claimable
 from accounts.models import CodePurpose, User
 from accounts.sessions import session_tokens, sessions_revoke
 from config.domain import Conflict, Forbidden, InvalidInput
@@ -27,6 +28,11 @@ def sms_code_request(*, phone: str, purpose: str, ip_address: str | None, user: 
         raise Forbidden("请先登录后再更换手机号。", code="login_required")
     if purpose == CodePurpose.RESET and not _account_of_phone(phone):
         return
+    if purpose == CodePurpose.FAMILY:  # a new consent code for a member waiting to be bound
+        if user is None:
+            raise Forbidden("请先登录。", code="login_required")
+        family_member_resend(owner=user, phone=phone, ip_address=ip_address)
+        return
     sms_code_send(phone=phone, purpose=purpose, ip_address=ip_address, user=user)
 
 
@@ -43,6 +49,12 @@ def account_register(*, username: str, password: str, name: str, id_number: str,
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("该用户名已被使用，请换一个。", code="username_taken", field="username")
     existing = User.objects.filter(id_number=id_number).first()
+    if existing is not None and passive_account_claimable(account=existing, phone=phone):
+        # Made for this person by their family, a hospital or a window: now it is theirs to sign in to.
+        existing.username, existing.name, existing.phone = username, name, phone
+        existing.set_password(password)
+        existing.save()
+        return
     if existing is None:
         user = User(username=username, name=name, id_number=id_number, phone=phone)
         user.set_password(password)

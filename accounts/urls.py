@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import apis
+from accounts import apis, family_apis
 
 urlpatterns = [
     path("auth/sms-code/", apis.SmsCodeApi.as_view(), name="auth-sms-code"),
@@ -14,4 +14,7 @@ urlpatterns = [
     path("auth/password/change/", apis.PasswordChangeApi.as_view(), name="auth-password-change"),
     path("auth/phone/change/", apis.PhoneChangeApi.as_view(), name="auth-phone-change"),
     path("auth/me/", apis.MeApi.as_view(), name="auth-me"),
+    path("family/", family_apis.FamilyListCreateApi.as_view(), name="family-list"),
+    path("family/<int:pk>/", family_apis.FamilyDetailApi.as_view(), name="family-detail"),
+    path("family/<int:pk>/confirm/", family_apis.FamilyConfirmApi.as_view(), name="family-confirm"),
 ]

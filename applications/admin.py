@@ -148,7 +148,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "submitted_at",
         "review_deadline",
     ]
-    list_filter = ["status", ReviewOverdueFilter, "kind", "disease__category"]
+    list_filter = ["status", ReviewOverdueFilter, "kind", "channel", "disease__category"]
     search_fields = ["=reference"]
     list_select_related = ["applicant", "disease"]
     date_hierarchy = "created_at"
@@ -156,6 +156,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "reference",
         "applicant",
         "kind",
+        "channel",
         "status",
         "disease",
         "diagnosis_date",

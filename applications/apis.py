@@ -94,8 +94,9 @@ class ApplicationListCreateApi(generics.GenericAPIView):
 
     @extend_schema(
         request=ApplicationCreateInput,
-        responses={201: ApplicationOutput, **problems(403, 409)},
+        responses={201: ApplicationOutput, **problems(403, 404, 409)},
         summary="新建申请（草稿）",
+        description="for_person.family_member 为未绑定或不属于本账户的家庭成员时返回 404。",
     )
     def post(self, request: Request) -> Response:
         data = ApplicationCreateInput(data=request.data)
@@ -113,6 +114,7 @@ class ApplicationListCreateApi(generics.GenericAPIView):
             designated_points=values.get("designated_points") or [],
             diagnosing_doctor_name=values.get("diagnosing_doctor_name", ""),
             diagnosing_doctor_code=values.get("diagnosing_doctor_code", ""),
+            family_member=(values.get("for_person") or {}).get("family_member"),
         )
         application = selectors.application_get(user=user, application_id=application.pk)
         return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)

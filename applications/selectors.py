@@ -1,4 +1,5 @@
-"""Reads, scoped to the caller in one place: an applicant sees only their own applications."""
+"""Reads, scoped to the caller in one place: an applicant sees only their own applications and those of
+the family members bound to their account (亲情账户)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.family import represented
 from accounts.models import User
 from applications.models import (
     Application,
@@ -24,7 +26,7 @@ from reviews.selectors import case_reader_role
 
 def application_list(*, user: User) -> QuerySet[Application]:
     return (
-        Application.objects.filter(applicant=user)
+        Application.objects.filter(applicant_id__in=represented(user=user))
         .select_related("disease", "disease__category", "diagnosing_hospital", "certification")
         .prefetch_related(
             Prefetch("documents", queryset=Document.objects.select_related("hospital")),

@@ -106,6 +106,10 @@ class DoctorFields(serializers.Serializer):
     )
 
 
+class ForPersonInput(serializers.Serializer):
+    family_member = serializers.IntegerField(help_text="已绑定的家庭成员（GET /family/ 的 id）：由其作为申请人")
+
+
 class ApplicationCreateInput(DoctorFields):
     disease_code = serializers.CharField(max_length=20)
     diagnosis_date = serializers.DateField()
@@ -113,6 +117,7 @@ class ApplicationCreateInput(DoctorFields):
     agent = AgentInput(required=False, allow_null=True)
     kind = serializers.ChoiceField(choices=NEW_KIND_CHOICES, default=ApplicationKind.NEW, required=False)
     designated_points = designated_points_field()
+    for_person = ForPersonInput(required=False, allow_null=True, help_text="为他人申请（亲情账户）；不填为本人")
 
 
 class ApplicationUpdateInput(DoctorFields):
@@ -213,6 +218,7 @@ class ApplicationOutput(serializers.ModelSerializer):
             "id",
             "reference",
             "kind",
+            "channel",
             "status",
             "status_display",
             "disease",

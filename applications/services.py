@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.family import family_link_bound, represented
 from accounts.identity import birth_date
 from accounts.models import User
 from applications.checks import application_problems, documents_on_file
@@ -25,6 +26,7 @@ from applications.models import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
     Application,
+    ApplicationChannel,
     ApplicationKind,
     ApplicationStatus,
     Disease,
@@ -76,10 +78,17 @@ def application_create(
     designated_points: list[str] | None = None,
     diagnosing_doctor_name: str = "",
     diagnosing_doctor_code: str = "",
+    family_member: object = None,
 ) -> Application:
+    """A draft. `applicant` files it; for a bound family member (亲情账户, `family_member`: the link's id)
+    the member is the applicant and the caller files and follows it."""
     if not applicant.id_number or applicant.is_staff:
         # Staff accounts carry no insured identity: they work in the admin, not through this API.
         raise Forbidden("只有实名注册的参保人账户可以提交申请。", code="applicants_only")
+    filer = applicant
+    channel = ApplicationChannel.AGENT if agent is not None else ApplicationChannel.ONLINE
+    if family_member is not None:
+        applicant, channel = family_link_bound(owner=filer, link_id=family_member).member, ApplicationChannel.FAMILY
     errors: list[dict[str, str]] = []
     disease = Disease.objects.filter(code=disease_code, is_active=True).first()
     if disease is None:
@@ -130,7 +139,8 @@ def application_create(
     try:
         return application_create_record(
             applicant=applicant,
-            actor=applicant,
+            actor=filer,
+            channel=channel,
             reason="创建申请",
             kind=kind,
             disease=disease,
@@ -162,7 +172,7 @@ def application_update(*, application: Application, user: User, **values: object
     """The applicant changes what they may still change before (re)submitting: the designated points
     and the diagnosing doctor. Checked with everything else by the completeness check."""
     application = application_lock(application_id=application.pk)
-    if application.applicant_id != user.pk:
+    if application.applicant_id not in represented(user=user):
         raise InvalidInput("未找到该申请。", code="not_found")
     if application.status not in EDITABLE_STATUSES:
         raise InvalidState("申请已提交，当前不能修改；如需补正请等待一次性告知。", code="not_editable")

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.family import family_owner_of
 from accounts.models import User
 from applications.models import Application, ApplicationEvent, ApplicationKind, ApplicationStatus
 from config.domain import InvalidState
@@ -71,7 +72,9 @@ def actor_label(*, application: Application, user: User | None) -> str:
         return SYSTEM
     if user.pk == application.applicant_id:
         return "代办人" if application.has_agent else "申请人"
-    return "经办人员" if user.is_staff else "用户"
+    if user.is_staff:
+        return "经办人员"
+    return "家属（亲情账户）" if family_owner_of(user=user, member_id=application.applicant_id) else "用户"
 
 
 def application_transition(

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.family import family_owners
 from accounts.models import User
 from accounts.roles import officers
 from config.queueing import send_task_safely
@@ -43,24 +44,31 @@ def notification_send(
     params: Mapping[str, object] | None = None,
     application: Any = None,
 ) -> Notification | None:
-    """Record the message of `kind` (once per `dedupe_key`) and queue its delivery. None if already sent."""
+    """Record the message of `kind` (once per `dedupe_key`) and queue its delivery. None if already sent.
+    A message to an applicant about their application also goes to the family accounts they are bound to."""
     texts = message_render(kind=kind, params=params or {})
+    recipients = [user.pk]
+    if application is not None and user.pk == application.applicant_id:
+        recipients += family_owners(member_ids={user.pk}).get(user.pk, [])
+    sent: Notification | None = None
     with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
-            user=user,
-            dedupe_key=dedupe_key,
-            defaults={
-                "kind": kind,
-                "title": texts.title,
-                "body": texts.body,
-                "short_text": texts.short_text,
-                "application": application,
-            },
-        )
-        if not created:
-            return None
-        transaction.on_commit(partial(deliveries_queue, [notification.pk]))
-    return notification
+        for user_id in recipients:
+            notification, created = Notification.objects.get_or_create(
+                user_id=user_id,
+                dedupe_key=dedupe_key,
+                defaults={
+                    "kind": kind,
+                    "title": texts.title,
+                    "body": texts.body,
+                    "short_text": texts.short_text,
+                    "application": application,
+                },
+            )
+            if created:
+                transaction.on_commit(partial(deliveries_queue, [notification.pk]))
+                if user_id == user.pk:
+                    sent = notification
+    return sent
 
 
 def notify_officers(
@@ -115,6 +123,14 @@ def notifications_send_bulk(*, kind: NotificationKind, messages: Iterable[BulkMe
 
 
 def _send_batch(*, kind: NotificationKind, batch: list[BulkMessage], outcome: BulkOutcome) -> None:
+    # A message to an applicant about their application also goes to their family accounts (one query).
+    owners = family_owners(member_ids={m.user_id for m in batch if m.application_id is not None})
+    batch = batch + [
+        BulkMessage(owner, m.dedupe_key, m.params, m.application_id)
+        for m in batch
+        if m.application_id is not None
+        for owner in owners.get(m.user_id, [])
+    ]
     existing = set(
         # Filtered on the user as well: on dedupe_key alone the look-up reads the whole table, while
         # (user, dedupe_key) is the unique index.

@@ -1,0 +1,120 @@
+"""亲情账户 (family accounts): an account binds up to `FAMILY_MAX` family members, each with the
+member's consent by a code sent to the member's phone, then files and follows applications for them.
+The member stays the applicant (their registry check, certificate and announcement): an account of
+their own, or, for someone who has none, a passive account (no password, no login) that they claim
+later by registering with that ID number and a code sent to that phone.
+
+Either side may unbind. The consent code goes to the phone on the member's own account when they have
+one, whatever phone the caller typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.codes import sms_code_consume, sms_code_send
+from accounts.models import CodePurpose, FamilyLink, User
+from config.domain import Conflict, InvalidInput
+
+FAMILY_MAX = 5
+FAMILY_RELATIONSHIPS = ("配偶", "子女", "父母", "兄弟姐妹", "祖父母或外祖父母", "孙子女或外孙子女", "其他亲属")
+
+
+def person_account(*, name: str, id_number: str, phone: str) -> User:
+    """The account of a person someone else files for: their own, or a new passive one."""
+    # An existing account is used as it is, whatever name was typed: the consent code goes to its own
+    # phone, so a wrong name binds nothing, and the answer tells no one that the account exists.
+    existing = User.objects.filter(id_number=id_number).first()
+    if existing is not None:
+        return existing
+    person = User(username=f"person-{uuid.uuid4().hex[:12]}", name=name, id_number=id_number, phone=phone)
+    person.set_unusable_password()
+    person.save()
+    return person
+
+
+def passive_account_claimable(*, account: User, phone: str) -> bool:
+    """Whether a registration with a code sent to `phone` takes over this account: one made for the person
+    by someone else (family, a hospital, a window), never signed in to, on this phone or on none."""
+    return not account.is_staff and not account.has_usable_password() and account.phone in ("", phone)
+
+
+def family_member_add(
+    *, owner: User, name: str, id_number: str, relationship: str, phone: str, ip_address: str | None
+) -> FamilyLink:
+    """Ask a member to be bound: the link waits for the code the member receives. Asking again resends."""
+    if id_number == owner.id_number:
+        raise InvalidInput("不能把本人添加为家庭成员。", code="family_self", field="id_number")
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=owner.pk)  # one add at a time per account: the limit holds
+        member = person_account(name=name, id_number=id_number, phone=phone)
+        link = FamilyLink.objects.filter(owner=owner, member=member).first()
+        if link is None:
+            if FamilyLink.objects.filter(owner=owner).count() >= FAMILY_MAX:
+                raise Conflict(f"每个账户最多绑定{FAMILY_MAX}位家庭成员。", code="family_limit")
+            link = FamilyLink.objects.create(owner=owner, member=member, relationship=relationship)
+        elif link.status == FamilyLink.Status.BOUND:
+            raise Conflict("该家庭成员已绑定。", code="family_already_bound", field="id_number")
+    sms_code_send(phone=member.phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner)
+    return link
+
+
+def family_member_confirm(*, owner: User, link_id: object, code: str) -> FamilyLink:
+    """The member's code binds the link."""
+    link = get_object_or_404(FamilyLink.objects.select_related("member"), pk=link_id, owner=owner)
+    if link.status == FamilyLink.Status.BOUND:
+        return link
+    sms_code_consume(phone=link.member.phone, purpose=CodePurpose.FAMILY, code=code, user=owner)
+    link.status, link.bound_at = FamilyLink.Status.BOUND, timezone.now()
+    link.save(update_fields=["status", "bound_at"])
+    return link
+
+
+def family_member_resend(*, owner: User, phone: str, ip_address: str | None) -> None:
+    """A new consent code for a waiting member with this phone (none, silently, when there is no such member)."""
+    waiting = FamilyLink.objects.filter(owner=owner, status=FamilyLink.Status.PENDING).select_related("member")
+    if any(link.member.phone == phone for link in waiting):
+        sms_code_send(phone=phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner)
+
+
+def family_member_remove(*, user: User, link_id: object) -> None:
+    """Unbind, from either side."""
+    link = get_object_or_404(FamilyLink.objects.filter(owner=user) | FamilyLink.objects.filter(member=user), pk=link_id)
+    link.delete()
+
+
+def family_links(*, user: User) -> QuerySet[FamilyLink]:
+    """The caller's links: the members they bound, and the accounts that bound them."""
+    mine = FamilyLink.objects.filter(owner=user) | FamilyLink.objects.filter(member=user)
+    return mine.select_related("owner", "member").order_by("created_at", "id")
+
+
+def family_link_bound(*, owner: User, link_id: object) -> FamilyLink:
+    """A bound member of the caller, or 404."""
+    return get_object_or_404(
+        FamilyLink.objects.select_related("member"), pk=link_id, owner=owner, status=FamilyLink.Status.BOUND
+    )
+
+
+def represented(*, user: User) -> list[int]:
+    """Whose applications the caller files and follows: their own and their bound members'."""
+    members = FamilyLink.objects.filter(owner=user, status=FamilyLink.Status.BOUND).values_list("member_id", flat=True)
+    return [user.pk, *members]
+
+
+def family_owners(*, member_ids: set[int]) -> dict[int, list[int]]:
+    """The accounts each of these members is bound to (they get the members' messages too)."""
+    owners: dict[int, list[int]] = {}
+    bound = FamilyLink.objects.filter(member_id__in=member_ids, status=FamilyLink.Status.BOUND)
+    for member_id, owner_id in bound.values_list("member_id", "owner_id"):
+        owners.setdefault(member_id, []).append(owner_id)
+    return owners
+
+
+def family_owner_of(*, user: User, member_id: int) -> bool:
+    return FamilyLink.objects.filter(owner=user, member_id=member_id, status=FamilyLink.Status.BOUND).exists()

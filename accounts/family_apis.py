@@ -1,0 +1,58 @@
+"""亲情账户 API: bind a family member (their consent by SMS code), list, unbind. Views call one service."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import family
+from accounts.serializers import FamilyAddInput, FamilyConfirmInput, FamilyLinkOutput
+from config.api.schema import problems
+from config.auth import authenticated_user
+
+
+class FamilyListCreateApi(APIView):
+    throttle_scope = "register"  # each add sends an SMS
+
+    @extend_schema(responses=FamilyLinkOutput(many=True), summary="亲情账户：我绑定的家庭成员和绑定我的账户")
+    def get(self, request: Request) -> Response:
+        user = authenticated_user(request)
+        return Response(FamilyLinkOutput(family.family_links(user=user), many=True, context={"user": user}).data)
+
+    @extend_schema(
+        request=FamilyAddInput,
+        responses={201: FamilyLinkOutput, **problems(400, 409, 429, 503)},
+        summary="添加家庭成员（向其手机发送同意绑定的验证码）",
+        description=(
+            f"最多{family.FAMILY_MAX}位；成员本人收到验证码后，由账户提交 confirm 完成绑定。"
+            "再次提交同一成员即重发验证码。"
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = FamilyAddInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticated_user(request)
+        link = family.family_member_add(owner=user, **data.validated_data, ip_address=request.META.get("REMOTE_ADDR"))
+        return Response(FamilyLinkOutput(link, context={"user": user}).data, status=status.HTTP_201_CREATED)
+
+
+class FamilyConfirmApi(APIView):
+    @extend_schema(
+        request=FamilyConfirmInput,
+        responses={200: FamilyLinkOutput, **problems(400)},
+        summary="家庭成员同意绑定（输入其收到的验证码）",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = FamilyConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticated_user(request)
+        link = family.family_member_confirm(owner=user, link_id=pk, code=data.validated_data["code"])
+        return Response(FamilyLinkOutput(link, context={"user": user}).data)
+
+
+class FamilyDetailApi(APIView):
+    @extend_schema(responses={204: None}, summary="解除绑定（绑定双方均可）")
+    def delete(self, request: Request, pk: int) -> Response:
+        family.family_member_remove(user=authenticated_user(request), link_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,140 @@
+"""亲情账户: binding needs the member's code, stops at five, either side unbinds; a bound member's
+application belongs to the member, the family account files and follows it and gets its messages;
+a member without an account later claims the one made for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import FamilyLink, User
+from applications.models import Application
+from config.sms import LocMemSmsBackend
+from notifications.models import Notification, NotificationKind
+from notifications.services import notification_send
+from tests.api import bearer_client, register
+from tests.factories import DiseaseFactory, HospitalFactory, UserFactory, make_id_number
+
+pytestmark = pytest.mark.django_db
+MOTHER = {"name": "王秀英", "id_number": make_id_number("620902", dt.date(1948, 3, 2), 51), "phone": "13700000001"}
+
+
+def add(client: APIClient, member: dict, relationship: str = "父母"):  # type: ignore[no-untyped-def]
+    return client.post("/api/v1/family/", {**member, "relationship": relationship}, format="json")
+
+
+def code_to(phone: str) -> str:
+    texts = [text for to, text in LocMemSmsBackend.outbox if to == phone and "亲情账户" in text]
+    return texts[-1].split("验证码")[1][:6]
+
+
+def confirm(client: APIClient, link_id: int, code: str):  # type: ignore[no-untyped-def]
+    return client.post(f"/api/v1/family/{link_id}/confirm/", {"code": code}, format="json")
+
+
+@pytest.fixture
+def son():
+    return UserFactory(username="son", name="李明", phone="13900000009")
+
+
+@pytest.fixture
+def bound(son):
+    client = bearer_client(son)
+    link = add(client, MOTHER).json()
+    assert confirm(client, link["id"], code_to(MOTHER["phone"])).status_code == 200
+    return client, link
+
+
+def test_binding_needs_the_members_code(son):
+    client = bearer_client(son)
+    created = add(client, MOTHER)
+    assert created.status_code == 201 and created.json()["status"] == "pending"
+    assert created.json()["name"] == "王*英" and created.json()["role"] == "owner"
+    link_id = created.json()["id"]
+    right = code_to(MOTHER["phone"])
+    wrong = confirm(client, link_id, "000000" if right != "000000" else "111111")
+    assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "sms_code"
+    assert confirm(client, link_id, right).json()["status"] == "bound"
+
+
+def test_an_existing_account_consents_on_its_own_phone_whatever_phone_is_typed(son):
+    mother = UserFactory(name="王秀英", id_number=MOTHER["id_number"], phone="13700000002")
+    LocMemSmsBackend.outbox.clear()
+    assert add(bearer_client(son), {**MOTHER, "phone": "13900000009"}).status_code == 201
+    assert [phone for phone, _ in LocMemSmsBackend.outbox] == [mother.phone]
+
+
+def test_five_members_at_most(son):
+    client = bearer_client(son)
+    for n in range(5):
+        person = {
+            "name": "王芳",
+            "id_number": make_id_number("620902", dt.date(1950, 1, 1), n),
+            "phone": f"1370000010{n}",
+        }
+        assert add(client, person, "其他亲属").status_code == 201
+    sixth = {"name": "王芳", "id_number": make_id_number("620902", dt.date(1950, 1, 1), 9), "phone": "13700000119"}
+    response = add(client, sixth, "其他亲属")
+    assert response.status_code == 409 and response.json()["type"] == "family_limit"
+
+
+def test_a_bound_members_application_is_the_members_and_the_family_account_follows_it(bound, son, settings):
+    client, link = bound
+    settings.SMS_CODE_RESEND_SECONDS = 0  # her registration code follows the consent code at once
+    disease, hospital = DiseaseFactory(), HospitalFactory(level=3)
+    body = {
+        "disease_code": disease.code,
+        "diagnosis_date": "2026-06-01",
+        "diagnosing_hospital": hospital.code,
+        "designated_points": [hospital.code],
+        "for_person": {"family_member": link["id"]},
+    }
+    created = client.post("/api/v1/applications/", body, format="json")
+    assert created.status_code == 201, created.json()
+    application = Application.objects.get(pk=created.json()["id"])
+    mother = User.objects.get(id_number=MOTHER["id_number"])
+    assert application.applicant == mother and application.channel == "family"
+    assert created.json()["channel"] == "family" and created.json()["events"][0]["actor"] == "家属（亲情账户）"
+    assert [a["id"] for a in client.get("/api/v1/applications/").json()["results"]] == [str(application.pk)]
+
+    notification_send(
+        user=mother,
+        kind=NotificationKind.ACCEPTED,
+        params={"reference": application.reference, "working_days": 20, "deadline": dt.date(2026, 12, 30)},
+        dedupe_key="accepted",
+        application=application,
+    )
+    assert set(Notification.objects.filter(dedupe_key="accepted").values_list("user_id", flat=True)) == {
+        mother.pk,
+        son.pk,
+    }
+
+    # The mother, who had no account, claims the one made for her by registering on her phone.
+    registered = register(APIClient(), {"username": "wangxiuying", "password": "S3cure-pass-2026", **MOTHER})
+    assert registered.status_code == 201
+    assert User.objects.get(username="wangxiuying") == mother
+    her_client = APIClient()
+    tokens = her_client.post(
+        "/api/v1/auth/token/", {"username": "wangxiuying", "password": "S3cure-pass-2026"}, format="json"
+    ).json()
+    her_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert [a["id"] for a in her_client.get("/api/v1/applications/").json()["results"]] == [str(application.pk)]
+    # She unbinds from her side: her son no longer follows her case.
+    assert her_client.delete(f"/api/v1/family/{link['id']}/").status_code == 204
+    assert client.get(f"/api/v1/applications/{application.pk}/").status_code == 404
+
+
+def test_an_unconfirmed_member_cannot_be_filed_for(son):
+    client = bearer_client(son)
+    link = add(client, MOTHER).json()
+    disease, hospital = DiseaseFactory(), HospitalFactory(level=3)
+    body = {
+        "disease_code": disease.code,
+        "diagnosis_date": "2026-06-01",
+        "diagnosing_hospital": hospital.code,
+        "for_person": {"family_member": link["id"]},
+    }
+    assert client.post("/api/v1/applications/", body, format="json").status_code == 404
+    assert not FamilyLink.objects.filter(status="bound").exists()
