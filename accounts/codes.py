@@ -33,7 +33,9 @@ def _hash(*, phone: str, purpose: str, code: str) -> str:
     return hmac.new(str(settings.SECRET_KEY).encode(), message, hashlib.sha256).hexdigest()
 
 
-def sms_code_send(*, phone: str, purpose: str, ip_address: str | None, user: User | None = None) -> None:
+def sms_code_send(
+    *, phone: str, purpose: str, ip_address: str | None, user: User | None = None, asked_by: str = ""
+) -> None:
     """Send a new code to `phone` for `purpose`, within the rate limits (429 `sms_code_too_soon`,
     `sms_code_limit`)."""
     now = timezone.now()
@@ -50,7 +52,7 @@ def sms_code_send(*, phone: str, purpose: str, ip_address: str | None, user: Use
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     label = CodePurpose(purpose).label
     text = (
-        f"【医保慢特病】验证码{code}，用于{label}，{settings.SMS_CODE_MINUTES}分钟内有效。"
+        f"【医保慢特病】{asked_by}验证码{code}，用于{label}，{settings.SMS_CODE_MINUTES}分钟内有效。"
         "请勿告诉他人；如非本人操作，请忽略。"
     )
     try:
@@ -68,7 +70,7 @@ def sms_code_send(*, phone: str, purpose: str, ip_address: str | None, user: Use
     )
 
 
-def sms_code_consume(*, phone: str, purpose: str, code: str, user: User | None = None) -> None:
+def sms_code_consume(*, phone: str, purpose: str, code: str, user: User | None = None, field: str = "sms_code") -> None:
     """Use the phone's newest live code for `purpose`; a wrong one counts a try (kept even though the
     caller's request fails) and 400 `sms_code_invalid` names the field `sms_code`."""
     now = timezone.now()
@@ -92,4 +94,4 @@ def sms_code_consume(*, phone: str, purpose: str, code: str, user: User | None =
                 row.attempts += 1
             row.save(update_fields=["used_at", "attempts"])
     if not right:
-        raise InvalidInput(WRONG, code="sms_code_invalid", field="sms_code")
+        raise InvalidInput(WRONG, code="sms_code_invalid", field=field)

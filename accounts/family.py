@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.codes import sms_code_consume, sms_code_send
+from accounts.identity import mask_name
 from accounts.models import CodePurpose, FamilyLink, User
 from config.domain import Conflict, InvalidInput
 
@@ -60,8 +61,15 @@ def family_member_add(
             link = FamilyLink.objects.create(owner=owner, member=member, relationship=relationship)
         elif link.status == FamilyLink.Status.BOUND:
             raise Conflict("该家庭成员已绑定。", code="family_already_bound", field="id_number")
-    sms_code_send(phone=member.phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner)
+    sms_code_send(
+        phone=member.phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner, asked_by=_asked_by(owner)
+    )
     return link
+
+
+def _asked_by(owner: User) -> str:
+    # The member learns whose account asks, masked like every name sent out.
+    return f"{mask_name(owner.name)}（手机尾号{(owner.phone or '')[-4:]}）申请将您添加为亲情账户家庭成员。"
 
 
 def family_member_confirm(*, owner: User, link_id: object, code: str) -> FamilyLink:
@@ -69,7 +77,7 @@ def family_member_confirm(*, owner: User, link_id: object, code: str) -> FamilyL
     link = get_object_or_404(FamilyLink.objects.select_related("member"), pk=link_id, owner=owner)
     if link.status == FamilyLink.Status.BOUND:
         return link
-    sms_code_consume(phone=link.member.phone, purpose=CodePurpose.FAMILY, code=code, user=owner)
+    sms_code_consume(phone=link.member.phone, purpose=CodePurpose.FAMILY, code=code, user=owner, field="code")
     link.status, link.bound_at = FamilyLink.Status.BOUND, timezone.now()
     link.save(update_fields=["status", "bound_at"])
     return link
@@ -79,7 +87,9 @@ def family_member_resend(*, owner: User, phone: str, ip_address: str | None) -> 
     """A new consent code for a waiting member with this phone (none, silently, when there is no such member)."""
     waiting = FamilyLink.objects.filter(owner=owner, status=FamilyLink.Status.PENDING).select_related("member")
     if any(link.member.phone == phone for link in waiting):
-        sms_code_send(phone=phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner)
+        sms_code_send(
+            phone=phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner, asked_by=_asked_by(owner)
+        )
 
 
 def family_member_remove(*, user: User, link_id: object) -> None:

@@ -68,6 +68,21 @@ class NameField(serializers.RegexField):
         super().__init__(NAME_PATTERN, **kwargs)
 
 
+class WordChoiceField(serializers.ChoiceField):
+    """One of a few Chinese words (a relationship, say); a wrong or missing one gets a message that
+    names them all (DRF's generic `invalid_choice` text names none)."""
+
+    def __init__(self, words: tuple[str, ...], *, what: str, **kwargs: Any) -> None:
+        self.message = f"请选择{what}：" + "、".join(words) + "。"
+        kwargs.setdefault("error_messages", {"required": self.message})
+        super().__init__(choices=[(word, word) for word in words], **kwargs)
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str) or data not in self.choices:  # a list or an object is no word
+            raise serializers.ValidationError(self.message, code="relationship_invalid")
+        return str(data)
+
+
 class SmsCodeField(serializers.RegexField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", {"invalid": "请输入短信中的6位验证码。"})
@@ -152,7 +167,7 @@ class UserOutput(serializers.ModelSerializer):
 class FamilyAddInput(serializers.Serializer):
     name = NameField()
     id_number = IdNumberField()
-    relationship = serializers.ChoiceField(choices=[(word, word) for word in FAMILY_RELATIONSHIPS])
+    relationship = WordChoiceField(FAMILY_RELATIONSHIPS, what="家庭成员与您的关系")
     phone = MobileField(
         help_text="家庭成员本人的手机号：同意绑定的验证码发往此号码（已有账户的，发往其账户绑定的号码）"
     )

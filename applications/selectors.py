@@ -27,7 +27,7 @@ from reviews.selectors import case_reader_role
 def application_list(*, user: User) -> QuerySet[Application]:
     return (
         Application.objects.filter(applicant_id__in=represented(user=user))
-        .select_related("disease", "disease__category", "diagnosing_hospital", "certification")
+        .select_related("applicant", "disease", "disease__category", "diagnosing_hospital", "certification")
         .prefetch_related(
             Prefetch("documents", queryset=Document.objects.select_related("hospital")),
             Prefetch("events", queryset=ApplicationEvent.objects.order_by("at", "id")),

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.identity import mask_id_number, mask_phone
-from accounts.serializers import IdNumberField, MobileField, NameField
+from accounts.serializers import IdNumberField, MobileField, NameField, WordChoiceField
 from applications.checks import documents_on_file
 from applications.form import application_form_state
 from applications.models import (
@@ -64,22 +64,11 @@ NEW_KIND_CHOICES = [
 ]
 
 
-class RelationshipField(serializers.ChoiceField):
-    """代办人与申请人的关系, one of AGENT_RELATIONSHIPS, its own message listing them (the generic
-    `invalid_choice` text names no option)."""
-
-    def to_internal_value(self, data: object) -> str:
-        if data not in AGENT_RELATIONSHIPS:
-            message = "请选择代办人与申请人的关系：" + "、".join(AGENT_RELATIONSHIPS) + "。"
-            raise serializers.ValidationError(message, code="relationship_invalid")
-        return str(data)
-
-
 class AgentInput(serializers.Serializer):
     name = NameField(message="请输入代办人与身份证一致的姓名。")
     id_number = IdNumberField()
     phone = MobileField(help_text="代办人手机号：申请的每条短信通知也发给代办人")
-    relationship = RelationshipField(choices=[(word, word) for word in AGENT_RELATIONSHIPS])
+    relationship = WordChoiceField(AGENT_RELATIONSHIPS, what="代办人与申请人的关系")
 
 
 def designated_points_field() -> serializers.ListField:
@@ -197,6 +186,10 @@ class AgentOutput(serializers.Serializer):
 
 class ApplicationOutput(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
+    applicant_name = serializers.CharField(
+        source="applicant.name", help_text="申请人姓名（亲情账户可见本人和已绑定家庭成员的申请）"
+    )
+    channel_display = serializers.CharField(source="get_channel_display")
     disease = serializers.SerializerMethodField()
     diagnosing_hospital = HospitalOutput()
     agent = serializers.SerializerMethodField()
@@ -219,6 +212,8 @@ class ApplicationOutput(serializers.ModelSerializer):
             "reference",
             "kind",
             "channel",
+            "channel_display",
+            "applicant_name",
             "status",
             "status_display",
             "disease",
@@ -327,6 +322,9 @@ class ApplicationListOutput(ApplicationOutput):
             "id",
             "reference",
             "kind",
+            "channel",
+            "channel_display",
+            "applicant_name",
             "status",
             "status_display",
             "disease",

@@ -83,6 +83,7 @@ CHINESE_BY_CODE = {
     # DRF's own texts echo the input ('"x" is not a valid choice.'): never send input back.
     "invalid_choice": "不是有效的选项，请从允许的值中选择。",
     "token_not_valid": "登录凭证无效或已过期，请重新登录。",
+    "no_active_account": "用户名或密码错误。",
     "password_too_short": "密码太短，至少需要8个字符。",
     "password_too_common": "密码太常见，请换一个更安全的密码。",
     "password_entirely_numeric": "密码不能全部是数字。",

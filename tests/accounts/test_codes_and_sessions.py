@@ -117,6 +117,11 @@ def test_a_reset_code_goes_only_to_a_registered_phone_and_the_answer_is_the_same
     assert [phone for phone, _ in LocMemSmsBackend.outbox] == [PHONE]
 
 
+def test_a_wrong_password_is_told_plainly(account):
+    response = APIClient().post("/api/v1/auth/token/", {"username": "zhangsan", "password": "nope"}, format="json")
+    assert response.status_code == 401 and response.json()["detail"] == "用户名或密码错误。"
+
+
 def test_a_reset_ends_every_session(account):
     before = tokens()
     assert reset(sms_code(APIClient(), PHONE, "reset")).status_code == 204

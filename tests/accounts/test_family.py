@@ -55,7 +55,9 @@ def test_binding_needs_the_members_code(son):
     link_id = created.json()["id"]
     right = code_to(MOTHER["phone"])
     wrong = confirm(client, link_id, "000000" if right != "000000" else "111111")
-    assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "sms_code"
+    assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "code"
+    consent = [text for to, text in LocMemSmsBackend.outbox if to == MOTHER["phone"]][-1]
+    assert "李*（手机尾号0009）申请将您添加为亲情账户家庭成员" in consent
     assert confirm(client, link_id, right).json()["status"] == "bound"
 
 
@@ -78,6 +80,9 @@ def test_five_members_at_most(son):
     sixth = {"name": "王芳", "id_number": make_id_number("620902", dt.date(1950, 1, 1), 9), "phone": "13700000119"}
     response = add(client, sixth, "其他亲属")
     assert response.status_code == 409 and response.json()["type"] == "family_limit"
+    wrong_word = add(client, sixth, "朋友").json()["errors"][0]
+    assert (wrong_word["field"], wrong_word["code"]) == ("relationship", "relationship_invalid")
+    assert "配偶" in wrong_word["message"] and "其他亲属" in wrong_word["message"]
 
 
 def test_a_bound_members_application_is_the_members_and_the_family_account_follows_it(bound, son, settings):
@@ -97,7 +102,8 @@ def test_a_bound_members_application_is_the_members_and_the_family_account_follo
     mother = User.objects.get(id_number=MOTHER["id_number"])
     assert application.applicant == mother and application.channel == "family"
     assert created.json()["channel"] == "family" and created.json()["events"][0]["actor"] == "家属（亲情账户）"
-    assert [a["id"] for a in client.get("/api/v1/applications/").json()["results"]] == [str(application.pk)]
+    listed = client.get("/api/v1/applications/").json()["results"]
+    assert [(a["id"], a["channel"], a["applicant_name"]) for a in listed] == [(str(application.pk), "family", "王秀英")]
 
     notification_send(
         user=mother,
@@ -138,3 +144,12 @@ def test_an_unconfirmed_member_cannot_be_filed_for(son):
     }
     assert client.post("/api/v1/applications/", body, format="json").status_code == 404
     assert not FamilyLink.objects.filter(status="bound").exists()
+
+
+def test_officers_see_the_links_in_the_admin_and_cannot_make_one(bound, client):
+    from tests.reviews.review_helpers import officer
+
+    client.force_login(officer())
+    page = client.get("/admin/accounts/familylink/")
+    assert page.status_code == 200 and "父母" in page.content.decode()
+    assert client.get("/admin/accounts/familylink/add/").status_code == 403
