@@ -3,6 +3,7 @@ change, phone change, the caller's own account. Views validate input and call on
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -20,6 +21,7 @@ from accounts.serializers import (
     PhoneChangeInput,
     RegisterInput,
     SmsCodeInput,
+    SmsCodeSentOutput,
     TokenPairOutput,
     UserOutput,
 )
@@ -36,7 +38,7 @@ class SmsCodeApi(APIView):
 
     @extend_schema(
         request=SmsCodeInput,
-        responses={202: None, **problems(400, 403, 429, 503)},
+        responses={202: SmsCodeSentOutput, **problems(400, 403, 429, 503)},
         summary="获取短信验证码",
         description=(
             "6位数字，5分钟内有效，最多输错5次；同一手机号每分钟1次、每小时有限次数，同一地址每小时有限次数（429）。"
@@ -49,7 +51,12 @@ class SmsCodeApi(APIView):
         data.is_valid(raise_exception=True)
         user = request.user if isinstance(request.user, User) else None
         services.sms_code_request(**data.validated_data, ip_address=request.META.get("REMOTE_ADDR"), user=user)
-        return Response(status=status.HTTP_202_ACCEPTED)
+        # The same words whether or not a code went out (a reset code goes only to a registered phone).
+        minutes = settings.SMS_CODE_MINUTES
+        return Response(
+            SmsCodeSentOutput({"detail": f"验证码已发送，{minutes}分钟内有效；如未收到，请一分钟后重试。"}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class RegisterApi(APIView):

@@ -124,6 +124,10 @@ class SmsCodeInput(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=CodePurpose.choices)
 
 
+class SmsCodeSentOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class PasswordResetInput(serializers.Serializer):
     phone = MobileField()
     sms_code = SmsCodeField()
