@@ -20,6 +20,7 @@ from applications.models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    DeskPost,
     Disease,
     DiseaseCategory,
     Document,
@@ -75,6 +76,16 @@ class DiseaseAdmin(admin.ModelAdmin):
         if change and "publication" in form.changed_data:
             count = announcement_entries_republish(disease=obj)
             self.message_user(request, f"已按新的公示方式更新 {count} 条公示名单（公示页面约一分钟内更新）。")
+
+
+@admin.register(DeskPost)
+class DeskPostAdmin(admin.ModelAdmin):
+    """Who files for people in person: a hospital's 医保办 (with its hospital) or the service window."""
+
+    list_display = ["user", "hospital"]
+    list_select_related = ["user", "hospital"]
+    autocomplete_fields = ["hospital"]
+    search_fields = ["user__username", "user__name"]
 
 
 @admin.register(Hospital)

@@ -115,6 +115,8 @@ class ApplicationListCreateApi(generics.GenericAPIView):
             diagnosing_doctor_name=values.get("diagnosing_doctor_name", ""),
             diagnosing_doctor_code=values.get("diagnosing_doctor_code", ""),
             family_member=(values.get("for_person") or {}).get("family_member"),
+            for_id_number=(values.get("for_person") or {}).get("id_number", ""),
+            for_phone=(values.get("for_person") or {}).get("phone", ""),
         )
         application = selectors.application_get(user=user, application_id=application.pk)
         return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from applications.evidence import evidence_missing, evidence_unmet_kinds, kind_label, required_base_kinds
 from applications.form import application_form_current
 from applications.models import (
+    DESK_CHANNELS,
     MAX_RECORD_AGE_DAYS,
     MEDICAL_KINDS,
     OPEN_STATUSES,
@@ -144,7 +145,8 @@ def application_problems(*, application: Application, on: dt.date) -> list[Probl
 
     # 1. Base documents of every application (and the agent's ID card for 代办); the application form
     # may be the one generated and confirmed online.
-    for kind in required_base_kinds(has_agent=application.has_agent):
+    desk = application.channel in DESK_CHANNELS
+    for kind in required_base_kinds(has_agent=application.has_agent, filed_at_desk=desk):
         if kind == DocumentKind.APPLICATION_FORM and form_problems:
             problems.extend(form_problems)
         elif kind not in present:

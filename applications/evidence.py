@@ -23,8 +23,10 @@ BASE_KINDS: tuple[str, ...] = (
     DocumentKind.APPLICATION_FORM,
 )
 AGENT_KIND = DocumentKind.AGENT_ID_CARD
+# Filed by a hospital or a window for the person: their signed consent.
+CONSENT_KIND = DocumentKind.CONSENT_FORM
 # Checked for every application, so never part of a disease's own rule.
-NOT_EVIDENCE = frozenset({*BASE_KINDS, AGENT_KIND})
+NOT_EVIDENCE = frozenset({*BASE_KINDS, AGENT_KIND, CONSENT_KIND})
 EVIDENCE_KINDS = frozenset(DocumentKind.values) - NOT_EVIDENCE
 OPERATORS = ("all", "any")
 MAX_DEPTH = 8
@@ -32,8 +34,9 @@ MAX_DEPTH = 8
 Tree = str | dict[str, list["Tree"]]
 
 
-def required_base_kinds(*, has_agent: bool) -> list[str]:
-    return [*BASE_KINDS, AGENT_KIND] if has_agent else list(BASE_KINDS)
+def required_base_kinds(*, has_agent: bool, filed_at_desk: bool = False) -> list[str]:
+    kinds = [*BASE_KINDS, AGENT_KIND] if has_agent else list(BASE_KINDS)
+    return [*kinds, CONSENT_KIND] if filed_at_desk else kinds
 
 
 def kind_label(kind: str) -> str:

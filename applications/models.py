@@ -53,6 +53,43 @@ class ApplicationChannel(models.TextChoices):
     ONLINE = "online", "本人网上申请"
     FAMILY = "family", "亲情账户代为申请"
     AGENT = "agent", "代办人代为申请"
+    HOSPITAL = "hospital", "定点医院医保办代为申请"
+    WINDOW = "window", "经办窗口代为申请"
+
+
+# Filed for the person by staff (applications/desk.py): they also need the person's signed consent.
+DESK_CHANNELS = (ApplicationChannel.HOSPITAL, ApplicationChannel.WINDOW)
+
+
+class DeskPost(models.Model):
+    """Staff who file for people in person: a designated hospital's medical-insurance office (医保办,
+    `hospital` set) or the bureau's service window (经办窗口, no hospital)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_post", verbose_name="工作人员"
+    )
+    hospital = models.ForeignKey(
+        Hospital, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="所在医院"
+    )
+
+    class Meta:
+        verbose_name = "代办岗位"
+        verbose_name_plural = "代办岗位（医院医保办、经办窗口）"
+
+    def __str__(self) -> str:
+        return f"{self.user}（{self.label}）"
+
+    def scope(self) -> models.Q:
+        """The applications this post sees and works on: those its hospital filed, or, at the service
+        window, those filed at the windows."""
+        if self.hospital_id:
+            return models.Q(filed_at_id=self.hospital_id)
+        return models.Q(channel=ApplicationChannel.WINDOW)
+
+    @property
+    def label(self) -> str:
+        """How events name the channel to the applicant (the staff member is the event's actor)."""
+        return f"{self.hospital.name}医保办" if self.hospital else "医保经办窗口"
 
 
 class ApplicationKind(models.TextChoices):
@@ -89,6 +126,17 @@ class Application(models.Model):
     agent_phone = EncryptedCharField("代办人手机号码", plain_max_length=11, blank=True)
     channel = models.CharField(
         "申请渠道", max_length=10, choices=ApplicationChannel.choices, default=ApplicationChannel.ONLINE, db_index=True
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代为申请人员",
+    )
+    filed_at = models.ForeignKey(
+        Hospital, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="代为申请的医院"
     )
     agent_relationship = models.CharField(
         "代办人与申请人关系", max_length=20, blank=True
@@ -178,6 +226,7 @@ class DocumentKind(models.TextChoices):
     TREATMENT_RECORD = "treatment_record", "治疗记录"
     HOSPITAL_APPRAISAL = "hospital_appraisal", "定点医院鉴定意见"
     AGENT_ID_CARD = "agent_id_card", "代办人身份证"
+    CONSENT_FORM = "consent_form", "申请人签字的授权书"
     RESIDENCE_PROOF = "residence_proof", "居住证明"
     OTHER = "other", "其他材料"
 
@@ -240,6 +289,8 @@ class ReaderRole(models.TextChoices):
     OWNER = "owner", "申请人本人"
     OFFICER = "officer", "经办人员"
     EXPERT = "expert", "评审专家"
+    FAMILY = "family", "亲情账户"
+    DESK = "desk", "医院医保办或经办窗口"
 
 
 class DocumentAccess(models.Model):

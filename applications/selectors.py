@@ -1,20 +1,23 @@
-"""Reads, scoped to the caller in one place: an applicant sees only their own applications and those of
-the family members bound to their account (亲情账户)."""
+"""Reads, scoped to the caller in one place (`application_scope`): an applicant sees their own
+applications and those of the family members bound to their account (亲情账户); a hospital's 医保办 or
+a service window those it filed."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.family import represented
 from accounts.models import User
+from applications.desk import desk_post
 from applications.models import (
     Application,
     ApplicationEvent,
+    DeskPost,
     Disease,
     Document,
     DocumentAccess,
@@ -24,9 +27,16 @@ from applications.models import (
 from reviews.selectors import case_reader_role
 
 
+def application_scope(*, user: User) -> Q:
+    """Whose applications the caller sees and works on: their own and their bound family members'; at a
+    hospital's 医保办 those their institution filed, at a service window those filed at the windows."""
+    post = desk_post(user=user)
+    return post.scope() if post is not None else Q(applicant_id__in=represented(user=user))
+
+
 def application_list(*, user: User) -> QuerySet[Application]:
     return (
-        Application.objects.filter(applicant_id__in=represented(user=user))
+        Application.objects.filter(application_scope(user=user))
         .select_related("applicant", "disease", "disease__category", "diagnosing_hospital", "certification")
         .prefetch_related(
             Prefetch("documents", queryset=Document.objects.select_related("hospital")),
@@ -48,7 +58,8 @@ def document_get(*, application: Application, document_id: object) -> Document:
 def document_for_reader(*, user: User, application_id: UUID | str, document_id: object) -> tuple[Document, str]:
     """A document whose bytes the caller may read, with the caller's role; 404 for anyone else.
 
-    Readers: the owner, an officer holding the view permission, an expert the case is assigned to."""
+    Readers: the owner, their family account, the desk that filed it, an officer holding the view
+    permission, an expert the case is assigned to (reviews.selectors.case_reader_role); each read is logged."""
     document = get_object_or_404(
         Document.objects.select_related("application"),
         application_id=application_id,
@@ -87,4 +98,9 @@ def reader_institution(access: DocumentAccess) -> str:
     if access.role == ReaderRole.EXPERT:
         profile = getattr(access.user, "expert_profile", None)
         return (profile.institution if profile else "") or f"{settings.BUREAU_NAME}评审专家库"
+    if access.role == ReaderRole.DESK:
+        post = DeskPost.objects.select_related("hospital").filter(user=access.user).first()
+        return post.label if post is not None else str(settings.BUREAU_NAME)
+    if access.role == ReaderRole.FAMILY:
+        return "亲情账户"
     return str(settings.BUREAU_NAME)

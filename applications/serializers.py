@@ -96,7 +96,11 @@ class DoctorFields(serializers.Serializer):
 
 
 class ForPersonInput(serializers.Serializer):
-    family_member = serializers.IntegerField(help_text="已绑定的家庭成员（GET /family/ 的 id）：由其作为申请人")
+    family_member = serializers.IntegerField(
+        required=False, help_text="亲情账户：已绑定的家庭成员（GET /family/ 的 id），由其作为申请人"
+    )
+    id_number = IdNumberField(required=False, help_text="医院医保办、经办窗口：申请人的身份证号码（须在参保登记中）")
+    phone = MobileField(required=False, help_text="医院医保办、经办窗口：申请人接收进度短信的手机号")
 
 
 class ApplicationCreateInput(DoctorFields):

@@ -18,10 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.family import family_link_bound, represented
+from accounts.family import family_link_bound
 from accounts.identity import birth_date
 from accounts.models import User
 from applications.checks import application_problems, documents_on_file
+from applications.desk import desk_applicant, desk_channel, desk_post
 from applications.models import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
@@ -32,6 +33,7 @@ from applications.models import (
     Disease,
     Hospital,
 )
+from applications.selectors import application_scope
 from applications.workflow import (
     WITHDRAWABLE_STATUSES,
     appeal_deadline,
@@ -79,16 +81,29 @@ def application_create(
     diagnosing_doctor_name: str = "",
     diagnosing_doctor_code: str = "",
     family_member: object = None,
+    for_id_number: str = "",
+    for_phone: str = "",
 ) -> Application:
-    """A draft. `applicant` files it; for a bound family member (亲情账户, `family_member`: the link's id)
-    the member is the applicant and the caller files and follows it."""
-    if not applicant.id_number or applicant.is_staff:
-        # Staff accounts carry no insured identity: they work in the admin, not through this API.
+    """A draft. `applicant` (the caller) files it for themselves; for a bound family member (亲情账户,
+    `family_member`: the link's id) the member is the applicant and the caller files and follows it; at a
+    hospital's 医保办 or a service window the caller files for the registered person `for_id_number`."""
+    filer, filed_at = applicant, None
+    post = desk_post(user=filer)
+    if post is not None:
+        if not for_id_number:
+            raise InvalidInput("请填写申请人的身份证号码。", code="required", field="for_person.id_number")
+        applicant, channel, filed_at = (
+            desk_applicant(post=post, id_number=for_id_number, phone=for_phone),
+            desk_channel(post),
+            post.hospital,
+        )
+    elif not applicant.id_number or applicant.is_staff:
+        # Other staff carry no insured identity: they work in the admin, not through this API.
         raise Forbidden("只有实名注册的参保人账户可以提交申请。", code="applicants_only")
-    filer = applicant
-    channel = ApplicationChannel.AGENT if agent is not None else ApplicationChannel.ONLINE
-    if family_member is not None:
+    elif family_member is not None:
         applicant, channel = family_link_bound(owner=filer, link_id=family_member).member, ApplicationChannel.FAMILY
+    else:
+        channel = ApplicationChannel.AGENT if agent is not None else ApplicationChannel.ONLINE
     errors: list[dict[str, str]] = []
     disease = Disease.objects.filter(code=disease_code, is_active=True).first()
     if disease is None:
@@ -141,6 +156,8 @@ def application_create(
             applicant=applicant,
             actor=filer,
             channel=channel,
+            filed_by=filer if filer.pk != applicant.pk else None,
+            filed_at=filed_at,
             reason="创建申请",
             kind=kind,
             disease=disease,
@@ -172,7 +189,7 @@ def application_update(*, application: Application, user: User, **values: object
     """The applicant changes what they may still change before (re)submitting: the designated points
     and the diagnosing doctor. Checked with everything else by the completeness check."""
     application = application_lock(application_id=application.pk)
-    if application.applicant_id not in represented(user=user):
+    if not Application.objects.filter(application_scope(user=user), pk=application.pk).exists():
         raise InvalidInput("未找到该申请。", code="not_found")
     if application.status not in EDITABLE_STATUSES:
         raise InvalidState("申请已提交，当前不能修改；如需补正请等待一次性告知。", code="not_editable")

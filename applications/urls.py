@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from applications import apis, paper_apis
+from applications import apis, desk_apis, paper_apis
 
 urlpatterns = [
     path("diseases/", apis.DiseaseListApi.as_view(), name="disease-list"),
+    path("desk/insured/<str:id_number>/", desk_apis.DeskInsuredApi.as_view(), name="desk-insured"),
     path("hospitals/", apis.HospitalListApi.as_view(), name="hospital-list"),
     path("applications/", apis.ApplicationListCreateApi.as_view(), name="application-list"),
     path("applications/<uuid:pk>/", apis.ApplicationDetailApi.as_view(), name="application-detail"),

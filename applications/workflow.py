@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.family import family_owner_of
 from accounts.models import User
-from applications.models import Application, ApplicationEvent, ApplicationKind, ApplicationStatus
+from applications.models import Application, ApplicationEvent, ApplicationKind, ApplicationStatus, DeskPost
 from config.domain import InvalidState
 
 S = ApplicationStatus
@@ -73,7 +73,8 @@ def actor_label(*, application: Application, user: User | None) -> str:
     if user.pk == application.applicant_id:
         return "代办人" if application.has_agent else "申请人"
     if user.is_staff:
-        return "经办人员"
+        post = DeskPost.objects.select_related("hospital").filter(user=user).first()
+        return post.label if post is not None else "经办人员"
     return "家属（亲情账户）" if family_owner_of(user=user, member_id=application.applicant_id) else "用户"
 
 

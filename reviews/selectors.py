@@ -15,9 +15,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.family import family_owner_of
 from accounts.models import User
 from accounts.roles import experts_on_duty, is_officer
-from applications.models import Application, ApplicationEvent, ApplicationStatus, Document, ReaderRole
+from applications.models import Application, ApplicationEvent, ApplicationStatus, DeskPost, Document, ReaderRole
 from reviews.calendar import working_days_add, working_days_left_many
 from reviews.models import AssignmentRole, ExpertProfile, ReviewAssignment
 
@@ -142,11 +143,17 @@ def assignment_get(*, expert: User, assignment_id: object) -> ReviewAssignment:
 
 def case_reader_role(*, user: User, application: Application) -> ReaderRole | None:
     """In which role the user may read the application's documents, or None (least privilege): the
-    applicant (owner); an officer holding the view permission, once the application has been submitted
+    applicant (owner); the family account they are bound to; the hospital 医保办 or service window that
+    filed it; an officer holding the view permission, once the application has been submitted
     (a draft is the applicant's own until then); an expert while the case is assigned to them and under
     review."""
     if application.applicant_id == user.pk:
         return ReaderRole.OWNER
+    if family_owner_of(user=user, member_id=application.applicant_id):
+        return ReaderRole.FAMILY
+    post = DeskPost.objects.filter(user=user).first() if user.is_staff and user.is_active else None
+    if post is not None and Application.objects.filter(post.scope(), pk=application.pk).exists():
+        return ReaderRole.DESK
     if is_officer(user) and user.has_perm("applications.view_document") and application.submitted_at is not None:
         return ReaderRole.OFFICER
     if user.is_active and expert_can_read(user=user, application_id=application.pk):

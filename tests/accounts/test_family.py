@@ -153,3 +153,26 @@ def test_officers_see_the_links_in_the_admin_and_cannot_make_one(bound, client):
     page = client.get("/admin/accounts/familylink/")
     assert page.status_code == 200 and "父母" in page.content.decode()
     assert client.get("/admin/accounts/familylink/add/").status_code == 403
+
+
+def test_the_family_account_reads_the_members_scans_and_the_read_is_logged(bound):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.applications.upload_helpers import png_bytes
+
+    client, link = bound
+    disease, hospital = DiseaseFactory(), HospitalFactory(level=3)
+    body = {
+        "disease_code": disease.code,
+        "diagnosis_date": "2026-06-01",
+        "diagnosing_hospital": hospital.code,
+        "for_person": {"family_member": link["id"]},
+    }
+    application_id = client.post("/api/v1/applications/", body, format="json").json()["id"]
+    scan = SimpleUploadedFile("id.png", png_bytes(), "image/png")
+    document = client.post(
+        f"/api/v1/applications/{application_id}/documents/", {"kind": "id_card_front", "file": scan}, format="multipart"
+    ).json()
+    assert client.get(document["file_url"]).status_code == 200
+    record = client.get(f"/api/v1/applications/{application_id}/access-log/").json()["results"]
+    assert [(r["role"], r["institution"]) for r in record] == [("family", "亲情账户")]

@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.roles import EXPERTS, OFFICERS
 from applications.demo_stories import demo_stories_seed
 from applications.importers import insured_import
-from applications.models import DiseaseCategory, InsuredPerson
+from applications.models import DeskPost, DiseaseCategory, Hospital, InsuredPerson
 from reviews.models import ExpertProfile
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo mode only, documented in the README
@@ -64,4 +64,14 @@ class Command(BaseCommand):
                 # The demo experts cover every category so that any demo application finds a panel.
                 profile, _ = ExpertProfile.objects.get_or_create(user=user)
                 profile.specialties.set(DiseaseCategory.objects.all())
+        # The desks that file for people in person: a level-3 hospital's 医保办 and the service window.
+        for username, name, hospital_code in (("hospital1", "医保办一", "H62090200001"), ("window1", "窗口一", None)):
+            user, created = User.objects.get_or_create(username=username, defaults={"name": name, "is_staff": True})
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            hospital = Hospital.objects.filter(code=hospital_code).first() if hospital_code else None
+            if hospital_code is None or hospital is not None:
+                DeskPost.objects.update_or_create(user=user, defaults={"hospital": hospital})
+            self.stdout.write(f"{'created' if created else 'kept'} demo account {username}")
         demo_stories_seed(password=DEMO_PASSWORD, say=self.stdout.write)
