@@ -72,7 +72,7 @@ def sms_code_send(
 
 def sms_code_consume(*, phone: str, purpose: str, code: str, user: User | None = None, field: str = "sms_code") -> None:
     """Use the phone's newest live code for `purpose`; a wrong one counts a try (kept even though the
-    caller's request fails) and 400 `sms_code_invalid` names the field `sms_code`."""
+    caller's request fails) and 400 `sms_code_invalid` names `field` (the request's code field)."""
     now = timezone.now()
     with transaction.atomic():
         row = (

@@ -20,7 +20,8 @@ from django.utils import timezone
 from accounts.codes import sms_code_consume, sms_code_send
 from accounts.identity import mask_name
 from accounts.models import CodePurpose, FamilyLink, User
-from config.domain import Conflict, InvalidInput
+from applications.models import Application
+from config.domain import Conflict, Forbidden, InvalidInput
 
 FAMILY_MAX = 5
 FAMILY_RELATIONSHIPS = ("配偶", "子女", "父母", "兄弟姐妹", "祖父母或外祖父母", "孙子女或外孙子女", "其他亲属")
@@ -41,14 +42,20 @@ def person_account(*, name: str, id_number: str, phone: str) -> User:
 
 def passive_account_claimable(*, account: User, phone: str) -> bool:
     """Whether a registration with a code sent to `phone` takes over this account: one made for the person
-    by someone else (family, a hospital, a window), never signed in to, on this phone or on none."""
-    return not account.is_staff and not account.has_usable_password() and account.phone in ("", phone)
+    by someone else (family, a hospital, a window) and never signed in to, on this phone; on another phone
+    only while nothing has been filed for them (the phone was typed by someone else, who must not be able
+    to keep the person from registering by typing a wrong one)."""
+    if account.is_staff or account.has_usable_password():
+        return False
+    return account.phone in ("", phone) or not Application.objects.filter(applicant=account).exists()
 
 
 def family_member_add(
     *, owner: User, name: str, id_number: str, relationship: str, phone: str, ip_address: str | None
 ) -> FamilyLink:
     """Ask a member to be bound: the link waits for the code the member receives. Asking again resends."""
+    if owner.is_staff or not owner.id_number:
+        raise Forbidden("只有实名注册的参保人账户可以绑定家庭成员。", code="applicants_only")
     if id_number == owner.id_number:
         raise InvalidInput("不能把本人添加为家庭成员。", code="family_self", field="id_number")
     with transaction.atomic():

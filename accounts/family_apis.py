@@ -22,7 +22,7 @@ class FamilyListCreateApi(APIView):
 
     @extend_schema(
         request=FamilyAddInput,
-        responses={201: FamilyLinkOutput, **problems(400, 409, 429, 503)},
+        responses={201: FamilyLinkOutput, **problems(400, 403, 409, 429, 503)},
         summary="添加家庭成员（向其手机发送同意绑定的验证码）",
         description=(
             f"最多{family.FAMILY_MAX}位；成员本人收到验证码后，由账户提交 confirm 完成绑定。"

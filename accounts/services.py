@@ -7,12 +7,12 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.codes import sms_code_consume, sms_code_send
+from accounts.codes import WRONG, sms_code_consume, sms_code_send
 from accounts.family import family_member_resend, passive_account_claimable
 from accounts.models import CodePurpose, User
 from accounts.sessions import session_tokens, sessions_revoke
 from config.domain import Conflict, Forbidden, InvalidInput
-from config.sms import sms_send
+from config.sms import sms_notice
 
 logger = logging.getLogger(__name__)
 SOMEONE_TRIED = (
@@ -37,7 +37,13 @@ def sms_code_request(*, phone: str, purpose: str, ip_address: str | None, user: 
 
 
 def _account_of_phone(phone: str) -> User | None:
-    accounts = list(User.objects.filter(phone=phone, is_active=True, is_staff=False)[:2])
+    """The one account a password reset on this phone is for: an applicant's, signed in to before (an
+    account made for the person by others is theirs by registering, not by a reset)."""
+    accounts = [
+        user
+        for user in User.objects.filter(phone=phone, is_active=True, is_staff=False)[:3]
+        if user.has_usable_password()
+    ]
     return accounts[0] if len(accounts) == 1 else None
 
 
@@ -67,7 +73,7 @@ def account_register(*, username: str, password: str, name: str, id_number: str,
                 raise Conflict("该用户名已被使用，请换一个。", code="username_taken", field="username") from None
             existing = User.objects.filter(id_number=id_number).first()
     if existing is not None and existing.phone:
-        sms_send(phone=existing.phone, text=SOMEONE_TRIED)
+        sms_notice(phone=existing.phone, text=SOMEONE_TRIED)
     logger.info("registration with an ID number that has an account: the holder was told")
 
 
@@ -90,7 +96,7 @@ def password_reset(*, phone: str, sms_code: str, new_password: str) -> None:
     user = _account_of_phone(phone)
     sms_code_consume(phone=phone, purpose=CodePurpose.RESET, code=sms_code)
     if user is None:  # no code is ever sent to such a phone: unreachable unless the account changed since
-        raise InvalidInput("验证码不正确或已失效，请重新获取。", code="sms_code_invalid", field="sms_code")
+        raise InvalidInput(WRONG, code="sms_code_invalid", field="sms_code")
     _new_password(new_password, user, "new_password")
     _password_set(user, new_password)
 
@@ -111,7 +117,7 @@ def phone_change(*, user: User, phone: str, sms_code: str) -> User:
     user.phone = phone
     user.save(update_fields=["phone", "phone_index"])
     if old and old != phone:
-        sms_send(phone=old, text="【医保慢特病】您的账户已更换绑定手机号。如非本人操作，请尽快到医保经办窗口处理。")
+        sms_notice(phone=old, text="【医保慢特病】您的账户已更换绑定手机号。如非本人操作，请尽快到医保经办窗口处理。")
     return user
 
 
@@ -130,7 +136,6 @@ def user_anonymise(*, user: User) -> None:
 def staff_account_create(*, username: str, name: str, password: str, group: str) -> User:
     """A staff account of the bureau (an officer or an expert): admin access, in its role's group,
     the password checked by the site's password rules. No ID number: staff file nothing."""
-    from django.contrib.auth import password_validation
     from django.contrib.auth.models import Group
 
     if User.objects.filter(username__iexact=username).exists():

@@ -54,3 +54,14 @@ def sms_backend() -> SmsBackend:
 
 def sms_send(*, phone: str, text: str) -> None:
     sms_backend().send(phone=phone, text=text)
+
+
+def sms_notice(*, phone: str, text: str) -> bool:
+    """Send a courtesy notice (someone tried your ID number, your phone changed) whose failure must not
+    fail the request that caused it: a gateway error is logged and the request goes on."""
+    try:
+        sms_send(phone=phone, text=text)
+    except Exception:  # the gateway is outside us
+        logger.warning("sms gateway failed for a notice to %s", mask_phone(phone), exc_info=True)
+        return False
+    return True

@@ -176,3 +176,43 @@ def test_the_family_account_reads_the_members_scans_and_the_read_is_logged(bound
     assert client.get(document["file_url"]).status_code == 200
     record = client.get(f"/api/v1/applications/{application_id}/access-log/").json()["results"]
     assert [(r["role"], r["institution"]) for r in record] == [("family", "亲情账户")]
+
+
+def test_a_wrong_phone_typed_by_someone_else_cannot_keep_the_person_from_registering(son, settings):
+    settings.SMS_CODE_RESEND_SECONDS = 0
+    add(bearer_client(son), {**MOTHER, "phone": "13700000099"})  # a wrong phone: the link stays pending
+    registered = register(APIClient(), {"username": "wangxiuying", "password": "S3cure-pass-2026", **MOTHER})
+    assert registered.status_code == 201
+    mother = User.objects.get(id_number=MOTHER["id_number"])
+    assert (mother.username, mother.phone) == ("wangxiuying", MOTHER["phone"])
+    assert FamilyLink.objects.get().status == "pending"  # the pending link now needs a code to her own phone
+
+
+def test_a_case_filed_for_the_person_is_claimed_only_on_the_phone_given_with_it(bound, settings):
+    client, link = bound
+    disease, hospital = DiseaseFactory(), HospitalFactory(level=3)
+    body = {
+        "disease_code": disease.code,
+        "diagnosis_date": "2026-06-01",
+        "diagnosing_hospital": hospital.code,
+        "for_person": {"family_member": link["id"]},
+    }
+    assert client.post("/api/v1/applications/", body, format="json").status_code == 201
+    settings.SMS_CODE_RESEND_SECONDS = 0
+    other_phone = {**MOTHER, "phone": "13700000088"}
+    registered = register(APIClient(), {"username": "impostor", "password": "S3cure-pass-2026", **other_phone})
+    assert registered.status_code == 201  # the same answer, and nothing was taken over
+    assert not User.objects.filter(username="impostor").exists()
+    assert not User.objects.get(id_number=MOTHER["id_number"]).has_usable_password()
+
+
+def test_no_reset_code_for_an_account_made_for_the_person(bound):
+    LocMemSmsBackend.outbox.clear()
+    response = APIClient().post("/api/v1/auth/sms-code/", {"phone": MOTHER["phone"], "purpose": "reset"}, format="json")
+    assert response.status_code == 202 and LocMemSmsBackend.outbox == []
+
+
+def test_staff_accounts_bind_no_family_members(son):
+    staff = bearer_client(UserFactory(is_staff=True, id_number=""))
+    response = add(staff, MOTHER)
+    assert response.status_code == 403 and not FamilyLink.objects.exists()

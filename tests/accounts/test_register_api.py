@@ -183,3 +183,17 @@ def test_masking_never_publishes_a_one_character_name():
     assert mask_name("王") == "*"
     assert mask_name("李四") == "李*"
     assert mask_name("张三丰") == "张*丰"
+
+
+class FailingSms:
+    def send(self, *, phone: str, text: str) -> None:
+        raise ConnectionError("the gateway is down")
+
+
+def test_the_warning_to_an_existing_account_failing_changes_nothing_in_the_answer(settings):
+    existing = UserFactory(phone="13800000042")
+    body = payload(username="lisi", id_number=existing.id_number, phone="13912345679")
+    code = sms_code(APIClient(), body["phone"])
+    settings.SMS_BACKEND = "tests.accounts.test_register_api.FailingSms"
+    response = APIClient().post(URL, {**body, "sms_code": code}, format="json")
+    assert response.status_code == 201 and not User.objects.filter(username="lisi").exists()
