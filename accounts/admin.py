@@ -1,12 +1,20 @@
 """Accounts in the admin, with the same ID-number and phone checks as registration."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
+from accounts.family import family_authorisation_confirm, family_authorisation_open
 from accounts.identity import validate_id_number, validate_mobile
 from accounts.models import FamilyLink, User
+from accounts.roles import is_officer
+from config.auth import authenticated_user, client_of
+from config.domain import DomainError, NotFound
 
 
 class UserAdminForm(UserChangeForm):
@@ -35,16 +43,64 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(FamilyLink)
 class FamilyLinkAdmin(admin.ModelAdmin):
     """Who follows whose applications (亲情账户), for the help desk: read-only; either side unbinds in the
-    app, and an officer may delete a link here (e.g. at the member's request at a window)."""
+    app, and an officer may delete a link here (e.g. at the member's request at a window). For a member
+    without a phone, the officer opens the signed authorisation (logged) and confirms the binding."""
 
     list_display = ["owner", "member", "relationship", "status", "created_at", "bound_at"]
     list_filter = ["status", "relationship"]
     search_fields = ["owner__username", "=owner__id_number", "=member__id_number"]
-    readonly_fields = ["owner", "member", "relationship", "status", "created_at", "bound_at"]
+    readonly_fields = [
+        "owner",
+        "member",
+        "relationship",
+        "status",
+        "created_at",
+        "bound_at",
+        "authorisation_link",
+        "confirmed_by",
+    ]
+    exclude = ["authorisation", "authorisation_name", "authorisation_content_type"]
     list_select_related = ["owner", "member"]
+    actions = ["confirm_authorisation"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        return is_officer(authenticated_user(request))
+
+    @admin.display(description="授权委托书（查看记录访问）")
+    def authorisation_link(self, obj: FamilyLink) -> str:
+        if not obj.authorisation:
+            return "—"
+        url = reverse("admin:accounts_familylink_authorisation", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">打开</a>', url)
+
+    @admin.action(description="已核对授权委托书与成员身份证件，确认绑定", permissions=["confirm"])
+    def confirm_authorisation(self, request: HttpRequest, queryset: QuerySet[FamilyLink]) -> None:
+        officer = authenticated_user(request)
+        for link in queryset:
+            try:
+                family_authorisation_confirm(link=link, officer=officer)
+            except DomainError as exc:
+                messages.warning(request, f"{link}：{exc.message}")
+            else:
+                messages.success(request, f"已确认绑定：{link}")
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.authorisation_view)
+        return [path("<int:pk>/authorisation/", view, name="accounts_familylink_authorisation"), *super().get_urls()]
+
+    def authorisation_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        link = get_object_or_404(FamilyLink, pk=pk)
+        try:
+            handle = family_authorisation_open(link=link, user=authenticated_user(request), **client_of(request))
+        except NotFound:
+            raise Http404 from None
+        response = FileResponse(handle, content_type=link.authorisation_content_type, filename=link.authorisation_name)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

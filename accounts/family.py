@@ -1,5 +1,6 @@
 """亲情账户 (family accounts): an account binds up to `FAMILY_MAX` family members, each with the
-member's consent by a code sent to the member's phone, then files and follows applications for them.
+member's consent by a code sent to the member's phone (or, for a member without a phone, their signed
+authorisation, uploaded and checked by an officer), then files and follows applications for them.
 The member stays the applicant (their registry check, certificate and announcement): an account of
 their own, or, for someone who has none, a passive account (no password, no login) that they claim
 later by registering with that ID number and a code sent to that phone.
@@ -11,7 +12,10 @@ one, whatever phone the caller typed.
 from __future__ import annotations
 
 import uuid
+from typing import IO, Literal
 
+from django.core.files.base import ContentFile, File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -20,8 +24,11 @@ from django.utils import timezone
 from accounts.codes import sms_code_consume, sms_code_send
 from accounts.identity import mask_name
 from accounts.models import CodePurpose, FamilyLink, User
-from applications.models import Application
-from config.domain import Conflict, Forbidden, InvalidInput
+from accounts.roles import is_officer
+from applications.access import private_file_open
+from applications.models import Application, ReaderRole
+from config.domain import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from config.uploads import upload_check
 
 FAMILY_MAX = 5
 FAMILY_RELATIONSHIPS = ("配偶", "子女", "父母", "兄弟姐妹", "祖父母或外祖父母", "孙子女或外孙子女", "其他亲属")
@@ -68,10 +75,72 @@ def family_member_add(
             link = FamilyLink.objects.create(owner=owner, member=member, relationship=relationship)
         elif link.status == FamilyLink.Status.BOUND:
             raise Conflict("该家庭成员已绑定。", code="family_already_bound", field="id_number")
-    sms_code_send(
-        phone=member.phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner, asked_by=_asked_by(owner)
-    )
+    if member.phone:
+        sms_code_send(
+            phone=member.phone, purpose=CodePurpose.FAMILY, ip_address=ip_address, user=owner, asked_by=_asked_by(owner)
+        )
+    # A member without a phone consents on paper: the link waits for their signed authorisation.
     return link
+
+
+def family_consent_by(link: FamilyLink) -> Literal["sms", "authorisation"]:
+    """How the member consents: a code to their phone, or (no phone) a signed authorisation an officer checks."""
+    return "sms" if link.member.phone else "authorisation"
+
+
+def family_authorisation_upload(*, owner: User, link_id: object, file: UploadedFile) -> FamilyLink:
+    """The signed authorisation (授权委托书) of a member without a phone: a scan or photo, checked like
+    every upload, stored privately, then an officer checks it and binds. Uploading again replaces it."""
+    with transaction.atomic():
+        link = get_object_or_404(
+            FamilyLink.objects.select_for_update().select_related("member"), pk=link_id, owner=owner
+        )
+        if link.status == FamilyLink.Status.BOUND:
+            raise Conflict("该家庭成员已绑定。", code="family_already_bound")
+        if family_consent_by(link) == "sms":
+            raise Conflict(
+                "该家庭成员有手机号，请输入其手机收到的验证码完成绑定。", code="family_consent_by_sms", field="file"
+            )
+        checked = upload_check(file=file)
+        previous = link.authorisation.name if link.authorisation else ""
+        file.seek(0)
+        content = ContentFile(checked.stored) if checked.stored is not None else File(file)
+        link.authorisation.save(checked.extension, content, save=False)
+        link.authorisation_name, link.authorisation_content_type = checked.original_name, checked.content_type
+        link.status = FamilyLink.Status.AWAITING_OFFICER
+        link.save(update_fields=["authorisation", "authorisation_name", "authorisation_content_type", "status"])
+    if previous:
+        link.authorisation.storage.delete(previous)
+    return link
+
+
+def family_authorisation_confirm(*, link: FamilyLink, officer: User) -> FamilyLink:
+    """An officer has checked the signed authorisation against the member's ID: the link is bound."""
+    if not is_officer(officer):
+        raise Forbidden("只有经办人员可以核实授权书。", code="officers_only")
+    with transaction.atomic():
+        link = FamilyLink.objects.select_for_update().get(pk=link.pk)
+        if link.status != FamilyLink.Status.AWAITING_OFFICER:
+            raise InvalidState(f"该绑定当前为“{link.get_status_display()}”，无需核实。", code="not_awaiting_officer")
+        link.status, link.bound_at, link.confirmed_by = FamilyLink.Status.BOUND, timezone.now(), officer
+        link.save(update_fields=["status", "bound_at", "confirmed_by"])
+    return link
+
+
+def family_authorisation_open(
+    *, link: FamilyLink, user: User, ip_address: str | None, user_agent: str = ""
+) -> IO[bytes]:
+    """An officer reads the signed authorisation: logged like every private file."""
+    if not is_officer(user) or not link.authorisation:
+        raise NotFound("未找到授权书。", code="not_found")
+    return private_file_open(
+        file=link.authorisation,
+        user=user,
+        role=ReaderRole.OFFICER,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        family_link=link,
+    )
 
 
 def _asked_by(owner: User) -> str:
@@ -84,6 +153,11 @@ def family_member_confirm(*, owner: User, link_id: object, code: str) -> FamilyL
     link = get_object_or_404(FamilyLink.objects.select_related("member"), pk=link_id, owner=owner)
     if link.status == FamilyLink.Status.BOUND:
         return link
+    if family_consent_by(link) != "sms":
+        raise Conflict(
+            "该家庭成员没有手机号，请上传其签字的授权委托书，由经办人员核实后绑定。",
+            code="family_consent_by_authorisation",
+        )
     sms_code_consume(phone=link.member.phone, purpose=CodePurpose.FAMILY, code=code, user=owner, field="code")
     link.status, link.bound_at = FamilyLink.Status.BOUND, timezone.now()
     link.save(update_fields=["status", "bound_at"])

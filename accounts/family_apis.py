@@ -2,14 +2,15 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import family
-from accounts.serializers import FamilyAddInput, FamilyConfirmInput, FamilyLinkOutput
+from accounts.serializers import FamilyAddInput, FamilyAuthorisationInput, FamilyConfirmInput, FamilyLinkOutput
 from config.api.schema import problems
-from config.auth import authenticated_user
+from config.auth import authenticated_user, client_of
 
 
 class FamilyListCreateApi(APIView):
@@ -26,21 +27,22 @@ class FamilyListCreateApi(APIView):
         summary="添加家庭成员（向其手机发送同意绑定的验证码）",
         description=(
             f"最多{family.FAMILY_MAX}位；成员本人收到验证码后，由账户提交 confirm 完成绑定。"
-            "再次提交同一成员即重发验证码。"
+            "再次提交同一成员即重发验证码。成员没有手机的（不填 phone，consent_by 为 authorisation），"
+            "上传其签字的授权委托书（authorisation），经办人员核实后绑定。"
         ),
     )
     def post(self, request: Request) -> Response:
         data = FamilyAddInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticated_user(request)
-        link = family.family_member_add(owner=user, **data.validated_data, ip_address=request.META.get("REMOTE_ADDR"))
+        link = family.family_member_add(owner=user, **data.validated_data, ip_address=client_of(request)["ip_address"])
         return Response(FamilyLinkOutput(link, context={"user": user}).data, status=status.HTTP_201_CREATED)
 
 
 class FamilyConfirmApi(APIView):
     @extend_schema(
         request=FamilyConfirmInput,
-        responses={200: FamilyLinkOutput, **problems(400)},
+        responses={200: FamilyLinkOutput, **problems(400, 404, 409)},
         summary="家庭成员同意绑定（输入其收到的验证码）",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -56,3 +58,20 @@ class FamilyDetailApi(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         family.family_member_remove(user=authenticated_user(request), link_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FamilyAuthorisationApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": FamilyAuthorisationInput},
+        responses={200: FamilyLinkOutput, **problems(400, 404, 409, 413)},
+        summary="上传没有手机的家庭成员签字的授权委托书",
+        description="状态变为“待经办人员核实授权书”；经办人员核实后绑定。再次上传即替换。",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = FamilyAuthorisationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticated_user(request)
+        link = family.family_authorisation_upload(owner=user, link_id=pk, file=data.validated_data["file"])
+        return Response(FamilyLinkOutput(link, context={"user": user}).data)

@@ -1,6 +1,10 @@
 """The account: applicants carry their real name, ID number and phone; staff may leave them blank. ID
 number and phone are stored encrypted, found again through their blind indexes (config/fields.py)."""
 
+from __future__ import annotations
+
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -66,12 +70,17 @@ class SmsCode(models.Model):
         return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+def family_authorisation_upload_to(instance: FamilyLink, filename: str) -> str:
+    return f"family-authorisations/{instance.owner_id}/{uuid.uuid4().hex}"
+
+
 class FamilyLink(models.Model):
     """亲情账户: an account files and follows applications for a family member, once the member agreed
     with a code sent to their phone (accounts/family.py). The member stays the applicant."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "待本人同意"
+        AWAITING_OFFICER = "awaiting_officer", "待经办人员核实授权书"
         BOUND = "bound", "已绑定"
 
     owner = models.ForeignKey(
@@ -81,9 +90,21 @@ class FamilyLink(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_of", verbose_name="家庭成员"
     )
     relationship = models.CharField("与账户本人关系", max_length=20)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField("申请绑定时间", auto_now_add=True)
     bound_at = models.DateTimeField("绑定时间", null=True, blank=True)
+    # A member without a phone consents on paper: the signed authorisation (授权委托书), checked by an officer.
+    authorisation = models.FileField("授权委托书", upload_to=family_authorisation_upload_to, max_length=200, blank=True)
+    authorisation_name = models.CharField("授权书原文件名", max_length=255, blank=True)
+    authorisation_content_type = models.CharField(max_length=50, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="核实授权书的经办人员",
+    )
 
     class Meta:
         verbose_name = "亲情账户绑定"

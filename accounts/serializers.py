@@ -1,14 +1,14 @@
 """Input and output of the account API, and the ID-number and phone fields other inputs reuse."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.family import FAMILY_RELATIONSHIPS
+from accounts.family import FAMILY_RELATIONSHIPS, family_consent_by
 from accounts.identity import (
     NAME_MAX_LENGTH,
     NAME_PATTERN,
@@ -173,7 +173,13 @@ class FamilyAddInput(serializers.Serializer):
     id_number = IdNumberField()
     relationship = WordChoiceField(FAMILY_RELATIONSHIPS, what="家庭成员与您的关系")
     phone = MobileField(
-        help_text="家庭成员本人的手机号：同意绑定的验证码发往此号码（已有账户的，发往其账户绑定的号码）"
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "家庭成员本人的手机号：同意绑定的验证码发往此号码（已有账户的，发往其账户绑定的号码）。"
+            "成员没有手机的可不填，改为上传其签字的授权委托书，由经办人员核实后绑定"
+        ),
     )
 
 
@@ -191,11 +197,17 @@ class FamilyLinkOutput(serializers.Serializer):
     relationship = serializers.CharField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
+    consent_by = serializers.SerializerMethodField(
+        help_text="成员同意的方式：sms（其手机收到的验证码）或 authorisation（签字的授权委托书，经办人员核实）"
+    )
     created_at = serializers.DateTimeField()
     bound_at = serializers.DateTimeField(allow_null=True)
 
     def _other(self, link: FamilyLink) -> User:
         return link.member if self.get_role(link) == "owner" else link.owner
+
+    def get_consent_by(self, link: FamilyLink) -> Literal["sms", "authorisation"]:
+        return family_consent_by(link)
 
     def get_role(self, link: FamilyLink) -> str:
         return "owner" if link.owner_id == self.context["user"].pk else "member"
@@ -205,3 +217,9 @@ class FamilyLinkOutput(serializers.Serializer):
 
     def get_id_number(self, link: FamilyLink) -> str:
         return mask_id_number(self._other(link).id_number or "")
+
+
+class FamilyAuthorisationInput(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True, use_url=False, help_text="家庭成员签字的授权委托书（JPEG、PNG 或 PDF）"
+    )

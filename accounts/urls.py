@@ -17,4 +17,5 @@ urlpatterns = [
     path("family/", family_apis.FamilyListCreateApi.as_view(), name="family-list"),
     path("family/<int:pk>/", family_apis.FamilyDetailApi.as_view(), name="family-detail"),
     path("family/<int:pk>/confirm/", family_apis.FamilyConfirmApi.as_view(), name="family-confirm"),
+    path("family/<int:pk>/authorisation/", family_apis.FamilyAuthorisationApi.as_view(), name="family-authorisation"),
 ]

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications import documents, selectors, services
+from applications.desk import desk_reads_log
 from applications.idempotency import idempotent_response
 from applications.models import Application, Disease, DocumentAccess, Hospital
 from applications.outputs import PROBLEM_EXAMPLE
@@ -37,7 +38,7 @@ from applications.serializers import (
 )
 from certification.selectors import certification_get
 from config.api.schema import problems
-from config.auth import authenticated_user
+from config.auth import authenticated_user, client_of
 from config.uploads import single_file
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -90,6 +91,7 @@ class ApplicationListCreateApi(generics.GenericAPIView):
     @extend_schema(responses=ApplicationListOutput(many=True), summary="我的申请")
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
+        desk_reads_log(user=authenticated_user(request), applications=page or [], **client_of(request))
         return self.get_paginated_response(ApplicationListOutput(page, many=True).data)
 
     @extend_schema(
@@ -125,7 +127,9 @@ class ApplicationListCreateApi(generics.GenericAPIView):
 class ApplicationDetailApi(APIView):
     @extend_schema(responses={200: ApplicationOutput}, summary="申请详情")
     def get(self, request: Request, pk: str) -> Response:
-        application = selectors.application_get(user=authenticated_user(request), application_id=pk)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
+        desk_reads_log(user=user, applications=[application], **client_of(request))
         return Response(ApplicationOutput(application).data)
 
     @extend_schema(
@@ -179,7 +183,9 @@ class DocumentListCreateApi(APIView):
 
     @extend_schema(responses=DocumentOutput(many=True), summary="申请材料列表")
     def get(self, request: Request, pk: str) -> Response:
-        application = selectors.application_get(user=authenticated_user(request), application_id=pk)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
+        desk_reads_log(user=user, applications=[application], **client_of(request))
         return Response(DocumentOutput(application.documents.all(), many=True).data)
 
     @extend_schema(
@@ -227,8 +233,7 @@ class DocumentFileApi(APIView):
             document=document,
             user=user,
             role=role,
-            ip_address=request.META.get("REMOTE_ADDR"),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            **client_of(request),
         )
         response = FileResponse(
             handle,

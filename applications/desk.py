@@ -4,14 +4,18 @@ the same API, with the person's signed consent (`consent_form`). The person is t
 own account, or a passive one they claim later by registering with that ID number (accounts/family).
 
 A hospital clerk sees only the applications their institution filed; a window officer those filed at
-the windows. Staff other than these file nothing.
+the windows; every read of these records by a desk is logged (the applicant's access record). Staff
+other than these file nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from accounts.family import person_account
 from accounts.models import User
-from applications.models import ApplicationChannel, DeskPost, InsuredPerson
+from applications.access import record_reads_log
+from applications.models import Application, ApplicationChannel, DeskPost, InsuredPerson, ReaderRole
 from config.domain import Forbidden, InvalidInput, NotFound
 
 
@@ -51,3 +55,17 @@ def desk_applicant(*, post: DeskPost, id_number: str, phone: str) -> User:
     if not phone:
         raise InvalidInput("请填写申请人的手机号，用于接收办理进度短信。", code="required", field="for_person.phone")
     return person_account(name=person.name, id_number=id_number, phone=phone)
+
+
+def desk_reads_log(
+    *, user: User, applications: Iterable[Application], ip_address: str | None, user_agent: str = ""
+) -> None:
+    """A desk read these applications' records (a list or a case page): each read is logged."""
+    if desk_post(user=user) is not None:
+        record_reads_log(
+            applications=applications,
+            user=user,
+            role=ReaderRole.DESK,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )

@@ -4,6 +4,8 @@ changes go through `applications.workflow`."""
 
 from __future__ import annotations
 
+import functools
+import operator
 import uuid
 
 from django.conf import settings
@@ -293,11 +295,38 @@ class ReaderRole(models.TextChoices):
     DESK = "desk", "医院医保办或经办窗口"
 
 
+ACCESS_SUBJECTS = ("document", "remote_filing", "family_link", "application")
+
+
+def _one_of(fields: tuple[str, ...]) -> models.Q:
+    """Exactly one of these foreign keys is set."""
+    choices = [models.Q(**{f"{name}__isnull": name != chosen for name in fields}) for chosen in fields]
+    return functools.reduce(operator.or_, choices)
+
+
 class DocumentAccess(models.Model):
-    """Who read which private file when (PIPL art. 51: medical data is sensitive): an application's
-    document or the proof of a remote-care filing. Written by `applications.access` only."""
+    """Who read which private record when (PIPL art. 51: medical data is sensitive): an application's
+    document, the proof of a remote-care filing, a family member's signed authorisation, or an
+    application's record read by a desk that filed it. Written by `applications.access` only."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses")
+    # A read of the application's record itself (the case page, not a file): by a hospital's 医保办 or a window.
+    application = models.ForeignKey(
+        "Application",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="record_reads",
+        verbose_name="申请记录",
+    )
+    family_link = models.ForeignKey(
+        "accounts.FamilyLink",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="authorisation_reads",
+        verbose_name="亲情账户授权书",
+    )
     remote_filing = models.ForeignKey(
         "certification.RemoteFiling",
         on_delete=models.CASCADE,
@@ -316,13 +345,7 @@ class DocumentAccess(models.Model):
         ordering = ["-at"]
         verbose_name = "材料查阅记录"
         verbose_name_plural = "材料查阅记录"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(document__isnull=False, remote_filing__isnull=True)
-                | models.Q(document__isnull=True, remote_filing__isnull=False),
-                name="document_access_one_subject",
-            )
-        ]
+        constraints = [models.CheckConstraint(condition=_one_of(ACCESS_SUBJECTS), name="document_access_one_subject")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.role}"
@@ -368,3 +391,4 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_record_display()}：{self.days}天"
+

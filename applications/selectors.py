@@ -83,9 +83,10 @@ def hospital_list() -> QuerySet[Hospital]:
 
 
 def application_access_log(*, application: Application) -> QuerySet[DocumentAccess]:
-    """Who else read the application's documents, newest first: the applicant's access record."""
+    """Who else read the application's documents or (a desk that filed it) its record, newest first: the
+    applicant's access record."""
     return (
-        DocumentAccess.objects.filter(document__application=application)
+        DocumentAccess.objects.filter(Q(document__application=application) | Q(application=application))
         .exclude(role=ReaderRole.OWNER)
         .select_related("document", "user__expert_profile")
         .order_by("-at", "-id")

@@ -3,6 +3,8 @@ owner reads it (status, problems, deadline and how it was counted, events, certi
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -350,12 +352,25 @@ class AccessRecordOutput(serializers.Serializer):
     which institution (never the staff member's name)."""
 
     at = serializers.DateTimeField(help_text="查阅时间")
-    document = serializers.UUIDField(source="document_id", help_text="被查阅的材料 id")
-    document_kind = serializers.CharField(source="document.kind")
-    document_kind_display = serializers.CharField(source="document.get_kind_display", help_text="材料种类")
+    subject = serializers.SerializerMethodField(
+        help_text="document：查阅材料；record：查阅申请记录（医院医保办、经办窗口）"
+    )
+    document = serializers.UUIDField(
+        source="document_id", allow_null=True, help_text="被查阅的材料 id（查阅申请记录时为空）"
+    )
+    document_kind = serializers.CharField(
+        source="document.kind", default="", help_text="材料种类代码（查阅申请记录时为空）"
+    )
+    document_kind_display = serializers.SerializerMethodField(help_text="材料种类，或“申请记录”")
     role = serializers.ChoiceField(choices=ReaderRole.choices, help_text="查阅人身份")
     role_display = serializers.CharField(source="get_role_display")
     institution = serializers.SerializerMethodField(help_text="查阅人所在单位")
 
     def get_institution(self, access: DocumentAccess) -> str:
         return reader_institution(access)
+
+    def get_subject(self, access: DocumentAccess) -> Literal["document", "record"]:
+        return "document" if access.document_id else "record"
+
+    def get_document_kind_display(self, access: DocumentAccess) -> str:
+        return access.document.get_kind_display() if access.document else "申请记录"

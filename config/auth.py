@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.http import HttpRequest
 from rest_framework.request import Request
 
@@ -18,3 +20,13 @@ def authenticated_user(request: HttpRequest | Request) -> User:
     user = request.user
     assert isinstance(user, User), "view reached without an authenticated user"
     return user
+
+
+class Client(TypedDict):
+    ip_address: str | None
+    user_agent: str
+
+
+def client_of(request: HttpRequest | Request) -> Client:
+    """Where a request came from, as the access log records it."""
+    return {"ip_address": request.META.get("REMOTE_ADDR"), "user_agent": request.META.get("HTTP_USER_AGENT", "")}

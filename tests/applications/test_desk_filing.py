@@ -120,3 +120,21 @@ def test_the_clerks_reads_of_the_scans_are_in_the_persons_access_record(people):
     assert [(r["role"], r["institution"], r["document_kind"]) for r in record] == [
         ("desk", "酒泉市人民医院医保办", "consent_form")
     ]
+
+
+def test_the_desks_reads_of_the_record_itself_are_in_the_persons_access_record(people):
+    application_id = file_for(people["clerk"], people).json()["id"]
+    applicant = Application.objects.get(pk=application_id).applicant
+    owner = bearer_client(applicant)
+
+    def record() -> list[tuple[str, str, str, str]]:
+        rows = owner.get(f"/api/v1/applications/{application_id}/access-log/").json()["results"]
+        return [(r["subject"], r["role"], r["institution"], r["document_kind_display"]) for r in rows]
+
+    assert record() == []  # filing it is not a read; the applicant's own reads are not logged either
+    assert people["clerk"].get("/api/v1/applications/").status_code == 200
+    assert record() == [("record", "desk", "酒泉市人民医院医保办", "申请记录")]
+    assert people["clerk"].get(f"/api/v1/applications/{application_id}/").status_code == 200
+    assert len(record()) == 2
+    assert people["other_clerk"].get(f"/api/v1/applications/{application_id}/").status_code == 404
+    assert len(record()) == 2  # a refused read reads nothing
