@@ -46,6 +46,8 @@ def record_reads_log(
         )
         for application in applications
     ]
+    if not rows:
+        return
     DocumentAccess.objects.bulk_create(rows)
     logger.info(
         "record read: applications=%s user=%s role=%s", ",".join(str(row.application_id) for row in rows), user.pk, role

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.identity import mask_id_number, mask_name
-from applications import documents, selectors, services
+from applications import desk_admin, documents, selectors, services
 from applications.forms import DiseaseAdminForm
 from applications.models import (
     Application,
@@ -34,6 +34,8 @@ from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
 from reviews.announcements import announcement_entries_republish
+
+__all__ = ["desk_admin"]  # the desk's pages (代办申请) register themselves there
 
 
 @admin.register(DiseaseCategory)

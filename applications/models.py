@@ -392,3 +392,12 @@ class RetentionPolicy(models.Model):
     def __str__(self) -> str:
         return f"{self.get_record_display()}：{self.days}天"
 
+
+class DeskApplication(Application):
+    """Applications as a hospital's 医保办 or a service window works on them in the admin (代办申请):
+    the same rows, seen through the desk's scope, started, completed and submitted through the services."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "代办申请"
+        verbose_name_plural = "代办申请（医院医保办、经办窗口）"

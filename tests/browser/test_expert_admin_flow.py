@@ -10,21 +10,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from applications.models import ApplicationStatus, DocumentAccess, DocumentKind
+from tests.browser.admin_login import log_in
 from tests.reviews.review_helpers import accepted, category, expert, officer
 from tests.samples import pdf_bytes, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "S3cure-pass-2026"  # UserFactory's
 SCAN_SIZE = (320, 200)
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def wait_for_frame(page, url: str) -> None:
