@@ -1,4 +1,5 @@
-"""The reviewer API (评审专家: the queue, the case, the decision) and the public deadline calculator."""
+"""The reviewer API (评审专家: the queue, the case, the decision), the public deadline calculator and the
+officers' statistics."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.roles import is_expert
+from accounts.roles import is_expert, is_officer
 from config.api.schema import problems
 from config.auth import authenticated_user
 from reviews.calendar import MAX_WORKING_DAYS, working_days_add
@@ -25,8 +26,11 @@ from reviews.serializers import (
     ReviewDecisionInput,
     ReviewQueueItemOutput,
     ReviewQueueQuery,
+    StatisticsOutput,
+    StatisticsQuery,
 )
 from reviews.services import review_decide
+from reviews.statistics import application_statistics
 
 # The API accepts start dates in this range, so every deadline stays inside the lunar tables.
 FIRST_START = datetime.date(2000, 1, 1)
@@ -221,3 +225,29 @@ class ReviewDecisionApi(APIView):
             reason=data.validated_data.get("reason", ""),
         )
         return Response(_case_data(assignment_get(expert=expert, assignment_id=pk)))
+
+
+# --- Statistics (经办人员) ---------------------------------------------------------------------------
+
+
+class IsOfficer(permissions.BasePermission):
+    message = "仅经办人员可以查看统计。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return isinstance(user, User) and is_officer(user)
+
+
+class StatisticsApi(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsOfficer]
+
+    @extend_schema(
+        parameters=[StatisticsQuery],
+        responses={200: StatisticsOutput, **problems(400, 403)},
+        summary="申请统计（经办人员）：按月、按办理渠道",
+        description="统计首次提交日期在区间内的申请：受理、通过、未通过、撤回、在办的数量；区间默认本年。",
+    )
+    def get(self, request: Request) -> Response:
+        query = StatisticsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(StatisticsOutput(application_statistics(**query.validated_data)).data)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.identity import mask_id_number, mask_name
-from applications.models import ApplicationStatus
+from applications.models import ApplicationChannel, ApplicationStatus
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
 from reviews.models import Decision, ReviewAssignment
 from reviews.selectors import application_is_overdue
+from reviews.statistics import STATS_MAX_DAYS
 
 # --- input -----------------------------------------------------------------------------------------
 
@@ -240,3 +242,44 @@ def _sex_and_age(id_number: str, *, today: dt.date) -> tuple[str | None, int | N
         return None, None
     age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
     return ("male" if int(id_number[16]) % 2 else "female"), age
+
+
+class StatisticsQuery(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="提交日期起（含），默认本年1月1日")
+    date_to = serializers.DateField(required=False, help_text="提交日期止（含），默认今天")
+
+    def validate(self, attrs: dict[str, dt.date]) -> dict[str, dt.date]:
+        today = timezone.localdate()
+        date_to = attrs.get("date_to") or today
+        date_from = attrs.get("date_from") or date_to.replace(month=1, day=1)
+        if date_from > date_to:
+            raise serializers.ValidationError({"date_from": "起始日期不能晚于截止日期。"})
+        if (date_to - date_from).days > STATS_MAX_DAYS:
+            raise serializers.ValidationError({"date_from": f"统计区间不能超过{STATS_MAX_DAYS}天。"})
+        return {"date_from": date_from, "date_to": date_to}
+
+
+class StatisticsCountsOutput(serializers.Serializer):
+    received = serializers.IntegerField(help_text="提交的申请（首次提交日期在区间内）")
+    accepted = serializers.IntegerField(help_text="其中已受理")
+    approved = serializers.IntegerField(help_text="其中评审通过（含公示中、待遇生效）")
+    rejected = serializers.IntegerField(help_text="其中未通过")
+    withdrawn = serializers.IntegerField(help_text="其中已撤回")
+    open = serializers.IntegerField(help_text="其中仍在办理（待检查、待补正、评审中）")
+
+
+class StatisticsMonthOutput(StatisticsCountsOutput):
+    month = serializers.CharField(help_text="YYYY-MM")
+
+
+class StatisticsChannelOutput(StatisticsCountsOutput):
+    channel = serializers.ChoiceField(choices=ApplicationChannel.choices)
+    channel_display = serializers.CharField()
+
+
+class StatisticsOutput(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    totals = StatisticsCountsOutput()
+    by_month = StatisticsMonthOutput(many=True)
+    by_channel = StatisticsChannelOutput(many=True, help_text="每个办理渠道一行（没有申请的为0）")

@@ -1,4 +1,4 @@
-"""Routes of the reviewer API and the deadline calculator (under /api/v1/)."""
+"""Routes of the reviewer API, the deadline calculator and the statistics (under /api/v1/)."""
 
 from django.urls import path
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("reviews/", apis.ReviewListApi.as_view(), name="review-list"),
     path("reviews/<int:pk>/", apis.ReviewDetailApi.as_view(), name="review-detail"),
     path("reviews/<int:pk>/decision/", apis.ReviewDecisionApi.as_view(), name="review-decision"),
+    path("stats/", apis.StatisticsApi.as_view(), name="statistics"),
 ]
