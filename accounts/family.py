@@ -120,8 +120,10 @@ def family_authorisation_confirm(*, link: FamilyLink, officer: User) -> FamilyLi
         raise Forbidden("只有经办人员可以核实授权书。", code="officers_only")
     with transaction.atomic():
         link = FamilyLink.objects.select_for_update().get(pk=link.pk)
+        if link.status == FamilyLink.Status.BOUND:
+            raise InvalidState("该家庭成员已绑定。", code="family_already_bound")
         if link.status != FamilyLink.Status.AWAITING_OFFICER:
-            raise InvalidState(f"该绑定当前为“{link.get_status_display()}”，无需核实。", code="not_awaiting_officer")
+            raise InvalidState("尚未上传授权委托书，无法核实。", code="not_awaiting_officer")
         link.status, link.bound_at, link.confirmed_by = FamilyLink.Status.BOUND, timezone.now(), officer
         link.save(update_fields=["status", "bound_at", "confirmed_by"])
     return link
@@ -154,8 +156,11 @@ def family_member_confirm(*, owner: User, link_id: object, code: str) -> FamilyL
     if link.status == FamilyLink.Status.BOUND:
         return link
     if family_consent_by(link) != "sms":
+        waiting = link.status == FamilyLink.Status.AWAITING_OFFICER
         raise Conflict(
-            "该家庭成员没有手机号，请上传其签字的授权委托书，由经办人员核实后绑定。",
+            "授权委托书已上传，请等待经办人员核实。"
+            if waiting
+            else "该家庭成员没有手机号，请上传其签字的授权委托书，由经办人员核实后绑定。",
             code="family_consent_by_authorisation",
         )
     sms_code_consume(phone=link.member.phone, purpose=CodePurpose.FAMILY, code=code, user=owner, field="code")

@@ -7,18 +7,19 @@ calls; every read of a case or of a scan is logged in the person's access record
 from __future__ import annotations
 
 import io
+import uuid
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.identity import mask_id_number, mask_name, mask_phone
 from applications import documents, selectors, services
 from applications.desk import desk_insured_lookup, desk_post, desk_reads_log
-from applications.desk_forms import DeskLookupForm, DeskStartForm, DeskUploadForm, form_errors_add
+from applications.desk_forms import DeskLookupForm, DeskPointsForm, DeskStartForm, DeskUploadForm, form_errors_add
 from applications.form import application_form_render
 from applications.models import (
     EDITABLE_STATUSES,
@@ -44,7 +45,8 @@ class DeskApplicationAdmin(admin.ModelAdmin):
     list_display = ["reference", "applicant_display", "disease", "status", "next_step", "created_at"]
     list_display_links = ["reference"]
     list_filter = ["status"]
-    search_fields = ["=reference"]
+    search_fields = ["=reference", "=applicant__id_number", "=applicant__phone", "applicant__name"]
+    search_help_text = "受理编号、申请人身份证号码或手机号（完整）、姓名"
     list_select_related = ["applicant", "disease"]
     ordering = ["-created_at"]
     show_full_result_count = False
@@ -152,7 +154,7 @@ class DeskApplicationAdmin(admin.ModelAdmin):
                 disease_code=values["disease"].code,
                 diagnosis_date=values["diagnosis_date"],
                 diagnosing_hospital_code=values["diagnosing_hospital"].code,
-                designated_points=[hospital.code for hospital in values["designated_points"]],
+                designated_points=form.designated_points(),
                 for_id_number=values["id_number"],
                 for_phone=values["phone"],
             )
@@ -167,10 +169,14 @@ class DeskApplicationAdmin(admin.ModelAdmin):
         if self._post(request) is None:
             return HttpResponseRedirect(reverse("admin:index"))
         user = authenticated_user(request)
+        try:
+            uuid.UUID(str(object_id))
+        except ValueError:
+            raise Http404 from None
         application = selectors.application_get(user=user, application_id=object_id)
-        upload = DeskUploadForm()
+        forms_shown: dict[str, Any] = {}
         if request.method == "POST":
-            done, upload = self._act(request, application)
+            done, forms_shown = self._act(request, application)
             if done:
                 return HttpResponseRedirect(request.path)
             application = selectors.application_get(user=user, application_id=object_id)
@@ -185,18 +191,32 @@ class DeskApplicationAdmin(admin.ModelAdmin):
             "editable": editable,
             "precheck": services.application_precheck(application=application) if editable else None,
             "documents": application.documents.all(),
-            "upload": upload,
+            "upload": forms_shown.get("upload") or DeskUploadForm(),
+            "points": forms_shown.get("points") or DeskPointsForm(initial=self._points_initial(application)),
             "consent_kind": DocumentKind.CONSENT_FORM.label,
         }
         return TemplateResponse(request, "admin/applications/deskapplication/case.html", context)
 
-    def _act(self, request: HttpRequest, application: Application) -> tuple[bool, DeskUploadForm]:
+    def _points_initial(self, application: Application) -> dict[str, str]:
+        return {f"point_{place}": code for place, code in enumerate(application.designated_points, start=1)}
+
+    def _act(self, request: HttpRequest, application: Application) -> tuple[bool, dict[str, Any]]:
+        """One action of the case page through its service; False and the form with its errors if refused."""
         user, action = authenticated_user(request), request.POST.get("action")
         upload = DeskUploadForm(request.POST, request.FILES) if action == "upload" else DeskUploadForm()
+        points = DeskPointsForm(request.POST) if action == "points" else None
+        shown = {"upload": upload, "points": points}
         try:
-            if action == "upload":
+            if action == "points" and points is not None:
+                if not points.is_valid():
+                    return False, shown
+                services.application_update(
+                    application=application, user=user, designated_points=points.designated_points()
+                )
+                messages.success(request, "已保存定点医疗机构。")
+            elif action == "upload":
                 if not upload.is_valid():
-                    return False, upload
+                    return False, shown
                 values = upload.cleaned_data
                 document = documents.document_add(
                     application=application,
@@ -218,14 +238,14 @@ class DeskApplicationAdmin(admin.ModelAdmin):
                 )
             else:
                 messages.error(request, "请选择要进行的操作。")
-                return False, upload
+                return False, shown
         except DomainError as exc:
             if action == "upload":
                 form_errors_add(upload, exc)
             else:
                 messages.error(request, exc.message)
-            return False, upload
-        return True, upload
+            return False, shown
+        return True, shown
 
     def _facts(self, application: Application) -> list[tuple[str, object]]:
         applicant = application.applicant
@@ -258,7 +278,7 @@ class DeskApplicationAdmin(admin.ModelAdmin):
         user = authenticated_user(request)
         application = selectors.application_get(user=user, application_id=pk)
         desk_reads_log(user=user, applications=[application], **client_of(request))
-        pdf = application_form_render(application=application)
+        pdf = application_form_render(application=application, for_signing=True)
         response = FileResponse(
             io.BytesIO(pdf), content_type="application/pdf", filename=f"{application.reference}.pdf"
         )

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.identity import validate_id_number, validate_mobile
-from applications.models import Disease, DocumentKind, Hospital
+from applications.models import MEDICAL_KINDS, Disease, DocumentKind, Hospital
 from applications.selectors import disease_list, hospital_list
 from config.domain import DomainError
 
@@ -48,24 +49,50 @@ class DeskStartForm(forms.Form):
     diagnosing_hospital = forms.ModelChoiceField(
         queryset=Hospital.objects.none(), to_field_name="code", label="确诊医院", help_text="二级及以上医疗机构"
     )
-    designated_points = forms.ModelMultipleChoiceField(
-        queryset=Hospital.objects.none(),
-        to_field_name="code",
-        required=False,
-        label="选择的定点医疗机构",
-        help_text="按住 Ctrl 可多选；不选则在材料齐全后再选",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         fields = self.fields
         fields["disease"].queryset = disease_list()  # type: ignore[attr-defined]
         fields["diagnosing_hospital"].queryset = hospital_list().filter(level__gte=Hospital.Level.LEVEL_2)  # type: ignore[attr-defined]
-        fields["designated_points"].queryset = hospital_list().filter(is_designated=True)  # type: ignore[attr-defined]
+        points_fields_add(self, help_text="可以以后在申请页面修改")
 
     def clean_phone(self) -> str:
         return validate_mobile(self.cleaned_data["phone"])
+
+    def designated_points(self) -> list[str]:
+        return points_chosen(self)
+
+
+class DeskPointsForm(forms.Form):
+    """The designated points (定点医疗机构) of a case still editable, in the person's order."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        points_fields_add(self, help_text="")
+
+    def designated_points(self) -> list[str]:
+        return points_chosen(self)
+
+
+def points_fields_add(form: forms.Form, *, help_text: str) -> None:
+    """One choice per place in the order (第一、第二…定点), up to `DESIGNATED_POINTS_MAX`."""
+    designated = hospital_list().filter(is_designated=True)
+    for place in range(1, settings.DESIGNATED_POINTS_MAX + 1):
+        form.fields[f"point_{place}"] = forms.ModelChoiceField(
+            queryset=designated,
+            to_field_name="code",
+            required=False,
+            label=f"第{place}家定点医疗机构",
+            help_text=help_text if place == 1 else "",
+        )
+
+
+def points_chosen(form: forms.Form) -> list[str]:
+    codes = [
+        form.cleaned_data[name].code for name in form.fields if name.startswith("point_") and form.cleaned_data[name]
+    ]
+    return list(dict.fromkeys(codes))  # a point chosen twice counts once
 
 
 class DeskUploadForm(forms.Form):
@@ -79,6 +106,14 @@ class DeskUploadForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["hospital"].queryset = hospital_list()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("kind") in MEDICAL_KINDS:  # a hospital's document counts only with its date and issuer
+            for name in ("issued_on", "hospital"):
+                if not data.get(name):
+                    self.add_error(name, f"医院出具的材料请填写{self.fields[name].label}。")
+        return data
 
 
 def form_errors_add(form: forms.Form, error: DomainError) -> None:

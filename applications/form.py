@@ -99,14 +99,16 @@ def application_form_state(*, application: Application) -> dict[str, object]:
     }
 
 
-def application_form_render(*, application: Application) -> bytes:
+def application_form_render(*, application: Application, for_signing: bool = False) -> bytes:
     """The form as an A4 PDF, dated the day the application was created; a disease whose catalogue entry
-    requires the hospital's stamp gets the stamp box to take to the hospital's medical-insurance office."""
+    requires the hospital's stamp gets the stamp box to take to the hospital's medical-insurance office.
+    `for_signing`: printed at a desk for the person to sign on paper (a signature line instead of the
+    note on the online confirmation)."""
     rows = application_form_fields(application=application)
     stamp = application.disease.requires_stamped_form
 
     def draw(sheet: Sheet) -> None:
-        _draw(sheet, rows, stamp=stamp)
+        _draw(sheet, rows, stamp=stamp, for_signing=for_signing)
 
     return pdf_render(
         title=f"{TITLE} {application.reference}",
@@ -116,7 +118,7 @@ def application_form_render(*, application: Application) -> bytes:
     )
 
 
-def _draw(sheet: Sheet, rows: list[tuple[str, str]], *, stamp: bool) -> None:
+def _draw(sheet: Sheet, rows: list[tuple[str, str]], *, stamp: bool, for_signing: bool) -> None:
     c, width, height, margin = sheet.canvas, sheet.width, sheet.height, sheet.margin
     sheet.text(width / 2, height - margin - 8 * mm, TITLE, 18, centre=True, colour=INK)
     sheet.text(width / 2, height - margin - 15 * mm, settings.BUREAU_NAME, 10, centre=True, colour=GREY)
@@ -131,13 +133,19 @@ def _draw(sheet: Sheet, rows: list[tuple[str, str]], *, stamp: bool) -> None:
     y = sheet.room(y - 4 * mm, 30 * mm)
     sheet.text(margin, y, "申请人承诺", 11, colour=INK)
     y = sheet.paragraph(margin, y - 7 * mm, COMMITMENT, 11, width=width - 2 * margin)
-    y = sheet.paragraph(
-        margin,
-        y - 2 * mm,
-        "本表由申请人在线核对并确认，确认时间、确认账户和本表摘要由系统记录。",
-        9,
-        width=width - 2 * margin,
-    )
+    if for_signing:
+        y = sheet.room(y - 10 * mm, 12 * mm)
+        sheet.text(margin, y, "申请人（或其委托的代办人）签字：", 11, colour=INK)
+        c.line(margin + 62 * mm, y - 1 * mm, margin + 112 * mm, y - 1 * mm)
+        sheet.text(width - margin, y, "日期：      年    月    日", 11, right=True)
+    else:
+        y = sheet.paragraph(
+            margin,
+            y - 2 * mm,
+            "本表由申请人在线核对并确认，确认时间、确认账户和本表摘要由系统记录。",
+            9,
+            width=width - 2 * margin,
+        )
     if stamp:
         y = sheet.room(y - 6 * mm, 45 * mm)
         sheet.text(margin, y, "医疗机构医保办意见（盖章）", 11, colour=INK)

@@ -255,7 +255,7 @@ class StatisticsQuery(serializers.Serializer):
         if date_from > date_to:
             raise serializers.ValidationError({"date_from": "起始日期不能晚于截止日期。"})
         if (date_to - date_from).days > STATS_MAX_DAYS:
-            raise serializers.ValidationError({"date_from": f"统计区间不能超过{STATS_MAX_DAYS}天。"})
+            raise serializers.ValidationError({"date_from": "统计区间不能超过三年。"})
         return {"date_from": date_from, "date_to": date_to}
 
 

@@ -44,7 +44,7 @@ def start(client: Client, desk: dict, **changes):  # type: ignore[no-untyped-def
         "disease": desk["disease"].code,
         "diagnosis_date": str(ON - dt.timedelta(days=30)),
         "diagnosing_hospital": desk["home"].code,
-        "designated_points": [desk["home"].code],
+        "point_1": desk["home"].code,
         **changes,
     }
     return client.post(LOOKUP, body)
@@ -121,10 +121,47 @@ def test_another_desk_cannot_open_the_case(desk):
 
 @pytest.mark.cjk_font
 def test_the_desk_prints_the_filled_form_for_the_person_to_sign(desk):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
     start(desk["clerk"], desk)
     application = Application.objects.get()
     printed = desk["clerk"].get(f"{LIST}{application.pk}/form/")
     assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
-    assert b"".join(printed.streaming_content).startswith(b"%PDF")
+    text = PdfReader(BytesIO(b"".join(printed.streaming_content))).pages[0].extract_text()
+    assert "签字" in text and "在线核对" not in text and "赵桂兰" in text
     assert record(application) == ["desk"]
     assert desk_client(None, "window").get(f"{LIST}{application.pk}/form/").status_code == 404
+
+
+def test_the_points_are_chosen_later_in_order_and_a_case_address_that_is_not_one_is_a_404(desk):
+    start(desk["clerk"], desk, point_1="")
+    application = Application.objects.get()
+    assert application.designated_points == []
+    second = HospitalFactory(level=2, name="肃州区人民医院")
+    case = f"{LIST}{application.pk}/change/"
+    saved = desk["clerk"].post(case, {"action": "points", "point_1": second.code, "point_2": desk["home"].code})
+    application.refresh_from_db()
+    assert saved.status_code == 302 and application.designated_points == [second.code, desk["home"].code]
+    assert desk["clerk"].get(f"{LIST}nonsense/change/").status_code == 404
+
+
+def test_a_hospital_document_needs_its_date_and_issuer(desk):
+    start(desk["clerk"], desk)
+    application = Application.objects.get()
+    scan = SimpleUploadedFile("diagnosis.png", png_bytes(), "image/png")
+    refused = desk["clerk"].post(
+        f"{LIST}{application.pk}/change/", {"action": "upload", "kind": "diagnosis_certificate", "file": scan}
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "医院出具的材料请填写出具日期" in page and "请填写出具医院" in page
+    assert not application.documents.exists()
+
+
+def test_the_desk_finds_its_cases_by_id_number_or_name(desk):
+    start(desk["clerk"], desk)
+    reference = Application.objects.get().reference
+    assert reference in desk["clerk"].get(LIST, {"q": WALK_IN}).content.decode()
+    assert reference in desk["clerk"].get(LIST, {"q": "桂兰"}).content.decode()
+    assert reference not in desk["clerk"].get(LIST, {"q": make_id_number()}).content.decode()

@@ -47,7 +47,7 @@ def test_a_clerk_files_for_a_walk_in_person_in_the_admin(new_page, tmp_path):
     page.select_option("#id_disease", disease.code)
     page.fill("#id_diagnosis_date", str(timezone.localdate() - dt.timedelta(days=20)))
     page.select_option("#id_diagnosing_hospital", home.code)
-    page.select_option("#id_designated_points", [home.code])
+    page.select_option("#id_point_1", home.code)
     page.locator("input[value=建立申请]").click()
 
     expect(page.locator(".messagelist")).to_contain_text("已为赵桂兰建立申请")
