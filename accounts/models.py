@@ -17,9 +17,9 @@ class User(AbstractUser):
 
     name = models.CharField("姓名", max_length=50, blank=True)
     id_number = EncryptedCharField("身份证号码", plain_max_length=18, blank=True, index="id_number_index")
-    id_number_index = BlindIndexField(source="id_number")
+    id_number_index = BlindIndexField(source="id_number", verbose_name="身份证号码索引")
     phone = EncryptedCharField("手机号码", plain_max_length=11, blank=True, index="phone_index")
-    phone_index = BlindIndexField(source="phone", db_index=True)
+    phone_index = BlindIndexField(source="phone", db_index=True, verbose_name="手机号码索引")
     # Raised by a password change or reset: every token issued before is refused (config/auth.py).
     session_version = models.PositiveIntegerField("登录会话版本", default=0, editable=False)
 
@@ -50,16 +50,21 @@ class SmsCode(models.Model):
     keyed hash is kept, with its life, its tries and where it was asked from (for the rate limits)."""
 
     phone = EncryptedCharField("手机号码", plain_max_length=11, index="phone_index")
-    phone_index = BlindIndexField(source="phone", db_index=True)
+    phone_index = BlindIndexField(source="phone", db_index=True, verbose_name="手机号码索引")
     purpose = models.CharField("用途", max_length=20, choices=CodePurpose.choices)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64, verbose_name="验证码摘要")
     created_at = models.DateTimeField("发送时间", auto_now_add=True, db_index=True)
     expires_at = models.DateTimeField("失效时间")
     attempts = models.PositiveSmallIntegerField("错误次数", default=0)
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
     ip_address = models.GenericIPAddressField("请求地址", null=True, blank=True, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="用户",
     )
 
     class Meta:
@@ -96,7 +101,7 @@ class FamilyLink(models.Model):
     # A member without a phone consents on paper: the signed authorisation (授权委托书), checked by an officer.
     authorisation = models.FileField("授权委托书", upload_to=family_authorisation_upload_to, max_length=200, blank=True)
     authorisation_name = models.CharField("授权书原文件名", max_length=255, blank=True)
-    authorisation_content_type = models.CharField(max_length=50, blank=True)
+    authorisation_content_type = models.CharField(max_length=50, blank=True, verbose_name="授权书文件类型")
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

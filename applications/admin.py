@@ -184,7 +184,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    exclude = ["agent_id_number"]
+    exclude = ["agent_id_number", "agent_id_number_index"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Every state change goes through the services (review pages, actions): nothing is edited here.

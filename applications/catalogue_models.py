@@ -53,7 +53,9 @@ class DiseaseCategory(models.Model):
 class Disease(models.Model):
     """One outpatient special/chronic disease of the region's catalogue. Data, edited in the admin."""
 
-    code = models.CharField("病种代码 (opsp_dise_code)", max_length=20, unique=True)
+    code = models.CharField(
+        "病种代码", max_length=20, unique=True, help_text="与国家医保信息平台的门诊慢特病病种代码一致"
+    )
     name = models.CharField("病种名称", max_length=100)
     category = models.ForeignKey(
         DiseaseCategory, on_delete=models.PROTECT, related_name="diseases", verbose_name="类别"
@@ -142,7 +144,7 @@ class InsuredPerson(models.Model):
     """The insured-person registry, loaded with `import_insured`."""
 
     id_number = EncryptedCharField("身份证号码", plain_max_length=18, index="id_number_index")
-    id_number_index = BlindIndexField(source="id_number", unique=True)
+    id_number_index = BlindIndexField(source="id_number", unique=True, verbose_name="身份证号码索引")
     name = models.CharField("姓名", max_length=50)
     insurance_type = models.CharField("参保类型", max_length=10, choices=InsuranceType.choices)
     region_code = models.CharField("参保地区划代码", max_length=6, db_index=True)

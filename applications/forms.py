@@ -30,6 +30,15 @@ class DiseaseAdminForm(forms.ModelForm):
             "is_active",
             "notes",
         ]
+        # The evidence language, explained where it is typed (admin help texts may hold markup).
+        help_texts = {
+            "evidence": (
+                "材料种类代码的组合：<code>all</code> 表示全部需要，<code>any</code> 表示任选其一，可以嵌套。例如 "
+                '<code>{"all": ["diagnosis_certificate", {"any": ["pathology_report", "imaging_report"]}]}</code>'
+                "：疾病诊断证明，加病理报告或影像学报告之一。"
+            ),
+            "reexam_evidence": "年度复核时需要的复查材料，写法同上；不填则不需要。",
+        }
 
     def clean_evidence(self) -> object:
         tree = self.cleaned_data["evidence"]

@@ -101,7 +101,7 @@ class ApplicationKind(models.TextChoices):
 
 
 class Application(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="编号")
     reference = models.CharField("受理编号", max_length=20, unique=True)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications", verbose_name="申请人账户"
@@ -124,7 +124,9 @@ class Application(models.Model):
     agent_id_number = EncryptedCharField(
         "代办人身份证号码", plain_max_length=18, blank=True, index="agent_id_number_index"
     )
-    agent_id_number_index = BlindIndexField(source="agent_id_number", db_index=True)
+    agent_id_number_index = BlindIndexField(
+        source="agent_id_number", db_index=True, verbose_name="代办人身份证号码索引"
+    )
     agent_phone = EncryptedCharField("代办人手机号码", plain_max_length=11, blank=True)
     channel = models.CharField(
         "申请渠道", max_length=10, choices=ApplicationChannel.choices, default=ApplicationChannel.ONLINE, db_index=True
@@ -197,14 +199,16 @@ class Application(models.Model):
 class ApplicationEvent(models.Model):
     """One row per state change: the audit trail shown as `events`."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events", verbose_name="申请")
     at = models.DateTimeField("时间", auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="操作人"
+    )
     actor_label = models.CharField("操作者", max_length=50)
-    from_status = models.CharField(max_length=20, choices=ApplicationStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
+    from_status = models.CharField(max_length=20, choices=ApplicationStatus.choices, blank=True, verbose_name="原状态")
+    to_status = models.CharField(max_length=20, choices=ApplicationStatus.choices, verbose_name="新状态")
     reason = models.TextField("说明", blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name="附加数据")
 
     class Meta:
         ordering = ["at", "id"]
@@ -254,14 +258,16 @@ def document_upload_to(instance: Document, filename: str) -> str:
 
 
 class Document(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="编号")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="documents", verbose_name="申请"
+    )
     kind = models.CharField("材料种类", max_length=30, choices=DocumentKind.choices)
     file = models.FileField("文件", upload_to=document_upload_to, max_length=200)
     original_name = models.CharField("原文件名", max_length=255)
     content_type = models.CharField("文件类型", max_length=50)
     size = models.PositiveIntegerField("大小(字节)")
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64, db_index=True, verbose_name="文件摘要（SHA-256）")
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="与此文件重复"
     )
@@ -269,7 +275,9 @@ class Document(models.Model):
     hospital = models.ForeignKey(
         Hospital, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="出具机构"
     )
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     # An application form generated and confirmed online (applications/form.py): the digest of the data it showed.
     form_digest = models.CharField("在线确认的申请表数据摘要", max_length=64, blank=True)
@@ -309,7 +317,9 @@ class DocumentAccess(models.Model):
     document, the proof of a remote-care filing, a family member's signed authorisation, or an
     application's record read by a desk that filed it. Written by `applications.access` only."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses", verbose_name="材料"
+    )
     # A read of the application's record itself (the case page, not a file): by a hospital's 医保办 or a window.
     application = models.ForeignKey(
         "Application",
@@ -335,7 +345,9 @@ class DocumentAccess(models.Model):
         related_name="proof_accesses",
         verbose_name="异地备案",
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="查阅人"
+    )
     role = models.CharField("身份", max_length=20, choices=ReaderRole.choices)
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
@@ -354,14 +366,16 @@ class DocumentAccess(models.Model):
 class IdempotencyKey(models.Model):
     """A client's `Idempotency-Key` for a state-changing request: the replay gets the first answer."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    scope = models.CharField(max_length=100)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="用户")
+    key = models.CharField(max_length=100, verbose_name="幂等键")
+    scope = models.CharField(max_length=100, verbose_name="接口")
+    response_status = models.PositiveSmallIntegerField(verbose_name="响应状态码")
+    response_body = models.JSONField(verbose_name="响应内容")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
 
     class Meta:
+        verbose_name = "幂等请求记录"
+        verbose_name_plural = "幂等请求记录"
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")]
 
     def __str__(self) -> str:

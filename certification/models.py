@@ -55,7 +55,7 @@ ENDED_CERTIFICATION_STATUSES = [CertificationStatus.LAPSED, CertificationStatus.
 class Certification(models.Model):
     """The benefit right of one person for one disease, with its electronic certificate (电子凭证)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="编号")
     # Printed on the certificate and checked by anyone online: random, 100 bits.
     code = models.CharField("核验码", max_length=24, unique=True)
     holder = models.ForeignKey(
@@ -104,7 +104,9 @@ class Certification(models.Model):
 class CertificationEvent(models.Model):
     """One row per change of a certification (issue, annual review, lapse, revocation): its history."""
 
-    certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="events")
+    certification = models.ForeignKey(
+        Certification, on_delete=models.CASCADE, related_name="events", verbose_name="待遇认定"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -156,7 +158,7 @@ class RemoteFiling(models.Model):
     end_date = models.DateField("结束日期", null=True, blank=True)
     proof = models.FileField("居住证明", upload_to=remote_proof_upload_to, max_length=200, blank=True)
     proof_name = models.CharField("证明原文件名", max_length=255, blank=True)
-    proof_content_type = models.CharField(max_length=50, blank=True)
+    proof_content_type = models.CharField(max_length=50, blank=True, verbose_name="证明文件类型")
     status = models.CharField("状态", max_length=10, choices=RemoteFilingStatus.choices, db_index=True)
     decide_by = models.DateField("办结时限", null=True, blank=True)
     decided_at = models.DateTimeField("办结时间", null=True, blank=True)
@@ -245,7 +247,7 @@ class PlatformMessage(models.Model):
     )
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
     next_attempt_at = models.DateTimeField("下次发送时间", db_index=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name="发送占用至")
     last_error = models.TextField("最近错误", blank=True)
     output = EncryptedJSONField("平台返回（output）", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

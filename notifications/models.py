@@ -58,26 +58,41 @@ class NotificationKind(models.TextChoices):
 class Notification(models.Model):
     """A message to one person about one event, recorded once (`dedupe_key`) and delivered by a task."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="接收人"
+    )
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        "applications.Application",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name="申请",
     )
     kind = models.CharField("类型", max_length=40, choices=NotificationKind.choices)
     title = models.CharField("标题", max_length=100)
     body = models.TextField("内容")
     short_text = models.CharField("短信内容", max_length=200)
     # The same event never notifies twice (a replayed job, a retried task).
-    dedupe_key = models.CharField(max_length=150)
+    dedupe_key = models.CharField(max_length=150, verbose_name="去重键")
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    sms_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    email_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    sms_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, verbose_name="短信发送状态"
+    )
+    email_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, verbose_name="邮件发送状态"
+    )
     # The applicant's agent (代办人) gets every SMS the applicant gets about the application. A row written
     # without it (before it existed, or by older code) is `skipped` in the database: nothing old is sent.
     agent_sms_status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_default=DeliveryStatus.SKIPPED
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_default=DeliveryStatus.SKIPPED,
+        verbose_name="代办人短信发送状态",
     )
-    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0, verbose_name="发送尝试次数")
     # A delivery run holds the row until then while it talks to the gateways (no row lock meanwhile).
     claimed_until = models.DateTimeField("发送占用至", null=True, blank=True)
 

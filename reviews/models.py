@@ -206,7 +206,7 @@ class AnnouncementBatch(models.Model):
     published_on = models.DateField("公示日期")
     ends_on = models.DateField("公示截止日期")
     closed_at = models.DateTimeField("公示结束处理时间", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="创建时间")
 
     class Meta:
         ordering = ["-published_on", "region_code"]
@@ -232,15 +232,22 @@ class EntryStatus(models.TextChoices):
 class AnnouncementEntry(models.Model):
     """One de-identified line of a batch. Only masked data is stored here: it is what the public sees."""
 
-    batch = models.ForeignKey(AnnouncementBatch, on_delete=models.PROTECT, related_name="entries")
+    batch = models.ForeignKey(
+        AnnouncementBatch, on_delete=models.PROTECT, related_name="entries", verbose_name="公示批次"
+    )
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.PROTECT, related_name="announcement_entries"
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="announcement_entries",
+        verbose_name="申请",
     )
     masked_name = models.CharField("姓名", max_length=20)
     masked_id_number = models.CharField("身份证号码", max_length=18)
     disease_name = models.CharField("病种", max_length=100)
     district = models.CharField("区县", max_length=50)
-    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.LISTED, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=EntryStatus.choices, default=EntryStatus.LISTED, db_index=True, verbose_name="状态"
+    )
 
     class Meta:
         ordering = ["batch", "id"]
@@ -258,7 +265,9 @@ class ObjectionStatus(models.TextChoices):
 
 
 class Objection(models.Model):
-    entry = models.ForeignKey(AnnouncementEntry, on_delete=models.PROTECT, related_name="objections")
+    entry = models.ForeignKey(
+        AnnouncementEntry, on_delete=models.PROTECT, related_name="objections", verbose_name="公示条目"
+    )
     reason = models.TextField("异议理由")
     contact_name = models.CharField("联系人", max_length=50)
     contact_phone = EncryptedCharField("联系电话", plain_max_length=11)

@@ -154,3 +154,26 @@ def test_seed_demo_never_undoes_an_operators_import_of_a_demo_person():
     InsuredPerson.objects.filter(pk=person.pk).update(status="suspended")
     call_command("seed_demo", stdout=StringIO())
     assert InsuredPerson.objects.get(pk=person.pk).status == "suspended"
+
+
+def test_an_operator_moves_a_daily_job_and_switches_a_frequent_one_off_in_the_admin(client):
+    from tests.factories import UserFactory
+
+    beat_schedule_ensure()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, id_number=""))
+    listed = client.get("/admin/django_celery_beat/periodictask/").content.decode()
+    assert "评审超期督办" in listed and "每天 08:00" in listed and "每 2 分钟" in listed
+    sweep = PeriodicTask.objects.get(name="job: sla_sweep")
+    moved = client.post(
+        f"/admin/django_celery_beat/periodictask/{sweep.pk}/change/", {"enabled": "on", "daily_at": "09:15"}
+    )
+    assert moved.status_code == 302
+    sweep.refresh_from_db()
+    assert (sweep.crontab.hour, sweep.crontab.minute, sweep.enabled) == ("09", "15", True)
+    retry = PeriodicTask.objects.get(name="job: retry_stuck")
+    client.post(f"/admin/django_celery_beat/periodictask/{retry.pk}/change/", {"every_minutes": "5"})
+    retry.refresh_from_db()
+    assert (retry.interval.every, retry.enabled) == (5, False)
+    assert "每 5 分钟（已停用）" in client.get("/admin/django_celery_beat/periodictask/").content.decode()
+    assert client.get("/admin/django_celery_beat/periodictask/add/").status_code == 403
+    assert client.get("/admin/django_celery_beat/crontabschedule/").status_code == 404

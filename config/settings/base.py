@@ -35,11 +35,12 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # The bureau as applicants and the public read it: certificates, the access record, the admin.
 BUREAU_NAME = env("BUREAU_NAME", "酒泉市医疗保障局")
+ADMIN_SITE_HEADER = env("ADMIN_SITE_HEADER", f"{BUREAU_NAME} 门诊慢特病业务系统")
 # Demo accounts (seed_demo) exist only where this is on.
 DEMO_MODE = env_bool("DEMO_MODE", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.BureauAdminConfig",  # django.contrib.admin with the bureau's name
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,7 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN: works on a closed network
     "django_celery_beat",
-    "axes",
+    "config.admin_site.LockoutConfig",  # django-axes, named in Chinese
     "csp",
     "django_prometheus",
     # The lifecycle, top to bottom (each imports only those below it; see pyproject.toml, import-linter).
@@ -71,7 +72,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -162,7 +162,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文")]  # the admin and the messages are Chinese whatever the browser asks
+# What Django and the libraries we use leave untranslated (the admin's hidden table headers, django-axes,
+# simplejwt's token blacklist, django-celery-beat's help texts): translated here, `make messages` compiles.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

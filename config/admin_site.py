@@ -1,0 +1,60 @@
+"""The admin as the bureau's staff see it: the bureau's system name (`ADMIN_SITE_HEADER`) in the header
+and the window title instead of Django's, 工作台 as the start page's title, and Chinese names for the
+libraries' sections (the login lockout of django-axes). The strings the libraries leave untranslated
+are in locale/zh_Hans (settings: LOCALE_PATHS)."""
+
+from __future__ import annotations
+
+from axes.apps import AppConfig as AxesAppConfig
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.templatetags import admin_list
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+BOOLEAN_WORDS = {True: ("yes", "是"), False: ("no", "否"), None: ("unknown", "未知")}
+
+
+class BureauAdminSite(admin.AdminSite):
+    index_title = "工作台"
+    site_url = "/gongshi/"  # "查看站点": the public announcement pages
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self.site_header = self.site_title = settings.ADMIN_SITE_HEADER
+
+
+def boolean_icon(value: bool | None) -> SafeString:
+    """Django's yes/no icon, its alternative text in Chinese (Django writes True/False/None)."""
+    icon, word = BOOLEAN_WORDS[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), word)
+
+
+class BureauAdminConfig(AdminConfig):
+    """`django.contrib.admin` with the bureau's site as the default one (`admin.site`) and the periodic jobs
+    on the project's own Chinese pages."""
+
+    default_site = "config.admin_site.BureauAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # autodiscovers every app's admin module
+        from axes.models import AccessFailureLog, AccessLog
+        from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+        from config.jobs_admin import jobs_admin_register
+
+        admin_list._boolean_icon = boolean_icon  # type: ignore[attr-defined]
+        jobs_admin_register(admin.site)
+        # Left to the database: the lockout's logs (the attempts unlock), the API's tokens (logout and a
+        # password change or reset revoke them).
+        for model in (AccessLog, AccessFailureLog, OutstandingToken, BlacklistedToken):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
+
+
+class LockoutConfig(AxesAppConfig):
+    """django-axes under its Chinese name (officers unlock an account here by deleting its attempt)."""
+
+    verbose_name = "登录锁定"
