@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.identity import mask_id_number, mask_name
+from accounts.identity import mask_id_number, mask_name, mask_phone
 from applications import desk_admin, documents, selectors, services
 from applications.forms import DiseaseAdminForm
 from applications.models import (
@@ -27,9 +27,12 @@ from applications.models import (
     DocumentAccess,
     Hospital,
     InsuredPerson,
+    PersonSearch,
     RetentionPolicy,
 )
+from applications.person_search import PersonSearchAdmin, applicant_identity
 from certification.lifecycle import insured_status_changed
+from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
@@ -98,11 +101,13 @@ class HospitalAdmin(admin.ModelAdmin):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(admin.ModelAdmin):
+class InsuredPersonAdmin(PersonSearchAdmin, admin.ModelAdmin):
     list_display = ["masked_name", "masked_id_number", "insurance_type", "region_code", "insured_since", "status"]
     list_filter = ["insurance_type", "status", "region_code"]
-    # Exact match only: officers look a person up by the full number, never browse by fragments.
-    search_fields = ["=id_number"]
+    # The full number (never fragments), or the name; every search for a person is logged.
+    search_fields = ["=id_number", "name"]
+    search_help_text = "完整身份证号码或姓名（每次查询均记录）"
+    person_search_where = "参保人员"
     readonly_fields = ["updated_at"]
 
     @admin.display(description="姓名")
@@ -151,7 +156,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(PersonSearchAdmin, admin.ModelAdmin):
     list_display = [
         "reference",
         "masked_applicant",
@@ -162,12 +167,13 @@ class ApplicationAdmin(admin.ModelAdmin):
         "review_deadline",
     ]
     list_filter = ["status", ReviewOverdueFilter, "kind", "channel", "disease__category"]
-    search_fields = ["=reference"]
+    search_fields = ["=reference", "=applicant__id_number", "=applicant__phone", "applicant__name"]
+    search_help_text = "受理编号、申请人完整身份证号码或手机号、姓名（按人员查询均记录）"
+    person_search_where = "申请"
     list_select_related = ["applicant", "disease"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "reference",
-        "applicant",
         "kind",
         "channel",
         "status",
@@ -184,7 +190,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    exclude = ["agent_id_number", "agent_id_number_index"]
+    exclude = ["applicant", "agent_id_number", "agent_id_number_index"]  # the applicant: shown by identity
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Every state change goes through the services (review pages, actions): nothing is edited here.
@@ -209,6 +215,15 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.display(description="申请人")
     def masked_applicant(self, obj: Application) -> str:
         return f"{mask_name(obj.applicant.name)} {mask_id_number(obj.applicant.id_number)}"
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        application = self.get_object(request, object_id)
+        if application is not None and self.has_view_permission(request, application):
+            person = applicant_identity(request=request, application=application, person=application.applicant)
+            extra_context = {**(extra_context or {}), "applicant_identity": person}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # applications are created by applicants through the API
@@ -274,20 +289,39 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentAccess)
-class DocumentAccessAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "role", "document", "remote_filing", "ip_address"]
+class DocumentAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "user", "role", "subject", "ip_address"]
     list_filter = ["role"]
+    list_select_related = ["user", "document", "document__application", "application", "remote_filing"]
     date_hierarchy = "at"
-    readonly_fields = ["at", "user", "role", "document", "remote_filing", "ip_address", "user_agent"]
+    readonly_fields = ["at", "user", "role", "subject", "ip_address", "user_agent"]
+    exclude = ["document", "application", "family_link", "remote_filing"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    @admin.display(description="查阅内容")
+    def subject(self, obj: DocumentAccess) -> str:
+        if obj.document is not None:
+            return f"{obj.document.application.reference} {obj.document.get_kind_display()}"
+        if obj.application is not None:
+            return f"{obj.application.reference} 申请记录"
+        if obj.family_link_id:
+            return "亲情账户授权书"
+        return f"异地备案证明 #{obj.remote_filing_id}"
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+@admin.register(PersonSearch)
+class PersonSearchLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who looked a person up: read-only; the term itself is shown masked."""
+
+    list_display = ["at", "user", "where", "kind", "term_masked", "results", "ip_address"]
+    list_filter = ["kind", "where"]
+    date_hierarchy = "at"
+    fields = ["at", "user", "where", "kind", "term_masked", "results", "ip_address"]
+    readonly_fields = ["at", "user", "where", "kind", "term_masked", "results", "ip_address"]
+
+    @admin.display(description="查询内容")
+    def term_masked(self, obj: PersonSearch) -> str:
+        masks = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
+        return masks[obj.kind](obj.term)
 
 
 @admin.register(RetentionPolicy)

@@ -30,6 +30,7 @@ from applications.models import (
     DocumentKind,
     Hospital,
 )
+from applications.person_search import PersonSearchAdmin
 from config.auth import authenticated_user, client_of
 from config.domain import DomainError
 
@@ -41,12 +42,13 @@ NEXT_STEP = {
 
 
 @admin.register(DeskApplication)
-class DeskApplicationAdmin(admin.ModelAdmin):
+class DeskApplicationAdmin(PersonSearchAdmin, admin.ModelAdmin):
     list_display = ["reference", "applicant_display", "disease", "status", "next_step", "created_at"]
     list_display_links = ["reference"]
     list_filter = ["status"]
     search_fields = ["=reference", "=applicant__id_number", "=applicant__phone", "applicant__name"]
-    search_help_text = "受理编号、申请人身份证号码或手机号（完整）、姓名"
+    search_help_text = "受理编号、申请人身份证号码或手机号（完整）、姓名（按人员查询均记录）"
+    person_search_where = "代办申请"
     list_select_related = ["applicant", "disease"]
     ordering = ["-created_at"]
     show_full_result_count = False

@@ -1,17 +1,23 @@
-"""What the applicant files: the application, its events, its documents and who read them, with the
-catalogue and registries it refers to (applications/catalogue_models.py, re-exported here). Status
-changes go through `applications.workflow`."""
+"""What the applicant files: the application, its events and its documents, with the catalogue and
+registries it refers to (applications/catalogue_models.py) and the access log (who read or looked up
+whom: applications/access_models.py), both re-exported here. Status changes go through
+`applications.workflow`."""
 
 from __future__ import annotations
 
-import functools
-import operator
 import uuid
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from applications.access_models import (  # noqa: F401 - the kernel's names, as before
+    ACCESS_SUBJECTS,
+    DocumentAccess,
+    PersonSearch,
+    ReaderRole,
+    SearchKind,
+)
 from applications.catalogue_models import (  # noqa: F401 - the kernel's names, as before
     MAX_RECORD_AGE_DAYS,
     Disease,
@@ -178,6 +184,7 @@ class Application(models.Model):
         ordering = ["-created_at"]
         verbose_name = "申请"
         verbose_name_plural = "申请"
+        permissions = [("view_applicant_identity", "可查看申请人完整姓名、身份证号码和手机号（每次查看均记录）")]
         indexes = [models.Index(fields=["status", "updated_at"])]
         constraints = [
             # A second open application for the same person and disease is refused (DESIGN §7).
@@ -291,76 +298,6 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.original_name})"
-
-
-class ReaderRole(models.TextChoices):
-    """In which role someone read a private file (the access log)."""
-
-    OWNER = "owner", "申请人本人"
-    OFFICER = "officer", "经办人员"
-    EXPERT = "expert", "评审专家"
-    FAMILY = "family", "亲情账户"
-    DESK = "desk", "医院医保办或经办窗口"
-
-
-ACCESS_SUBJECTS = ("document", "remote_filing", "family_link", "application")
-
-
-def _one_of(fields: tuple[str, ...]) -> models.Q:
-    """Exactly one of these foreign keys is set."""
-    choices = [models.Q(**{f"{name}__isnull": name != chosen for name in fields}) for chosen in fields]
-    return functools.reduce(operator.or_, choices)
-
-
-class DocumentAccess(models.Model):
-    """Who read which private record when (PIPL art. 51: medical data is sensitive): an application's
-    document, the proof of a remote-care filing, a family member's signed authorisation, or an
-    application's record read by a desk that filed it. Written by `applications.access` only."""
-
-    document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses", verbose_name="材料"
-    )
-    # A read of the application's record itself (the case page, not a file): by a hospital's 医保办 or a window.
-    application = models.ForeignKey(
-        "Application",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="record_reads",
-        verbose_name="申请记录",
-    )
-    family_link = models.ForeignKey(
-        "accounts.FamilyLink",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="authorisation_reads",
-        verbose_name="亲情账户授权书",
-    )
-    remote_filing = models.ForeignKey(
-        "certification.RemoteFiling",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="proof_accesses",
-        verbose_name="异地备案",
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="查阅人"
-    )
-    role = models.CharField("身份", max_length=20, choices=ReaderRole.choices)
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
-    user_agent = models.CharField("浏览器", max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-at"]
-        verbose_name = "材料查阅记录"
-        verbose_name_plural = "材料查阅记录"
-        constraints = [models.CheckConstraint(condition=_one_of(ACCESS_SUBJECTS), name="document_access_one_subject")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.role}"
 
 
 class IdempotencyKey(models.Model):

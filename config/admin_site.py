@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.templatetags import admin_list
+from django.http import HttpRequest
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -58,3 +59,17 @@ class LockoutConfig(AxesAppConfig):
     """django-axes under its Chinese name (officers unlock an account here by deleting its attempt)."""
 
     verbose_name = "登录锁定"
+
+
+class ReadOnlyAdminMixin:
+    """A log, or rows only the services and jobs write: listed and opened here, never added, edited or
+    deleted (for a ModelAdmin or an inline)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

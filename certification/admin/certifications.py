@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from applications.person_search import PersonSearchAdmin
 from certification.admin.common import CertificationEventInline, decide_page, masked_person
 from certification.lifecycle import certification_end
 from certification.models import (
@@ -28,7 +29,7 @@ from config.domain import DomainError
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(PersonSearchAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "masked_holder",
@@ -42,7 +43,9 @@ class CertificationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "platform_status", "insurance_type", "disease__category"]
     actions = ["reconcile_with_platform"]
-    search_fields = ["=code", "=application__reference"]
+    search_fields = ["=code", "=application__reference", "=holder__id_number", "=holder__phone", "holder__name"]
+    search_help_text = "凭证核验码、受理编号、持证人完整身份证号码或手机号、姓名（按人员查询均记录）"
+    person_search_where = "待遇认定"
     list_select_related = ["holder", "disease"]
     readonly_fields = [f.name for f in Certification._meta.fields]
     inlines = [CertificationEventInline]

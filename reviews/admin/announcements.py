@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.announcements import objection_resolve
@@ -36,19 +37,6 @@ def _resolve_link(objection: Objection) -> str:
         return "—"
     url = reverse("admin:reviews_objection_resolve", args=[objection.pk])
     return format_html('<a class="button" href="{}">处理</a>', url)
-
-
-class ReadOnlyAdminMixin:
-    """Rows written by the announcement jobs and services only: view, never add, edit or delete here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class AnnouncementEntryInline(ReadOnlyAdminMixin, admin.TabularInline):

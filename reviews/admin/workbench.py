@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from applications.models import ApplicationStatus
+from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
 from reviews.admin.case import (
@@ -53,7 +54,7 @@ from reviews.services import (
 
 
 @admin.register(ReviewAssignment)
-class ReviewAssignmentAdmin(admin.ModelAdmin):
+class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The workbench (评审案件): an expert's queue of assigned cases, every assignment for an officer."""
 
     list_display_base: list[Column] = [
@@ -119,15 +120,6 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
         # Open work first, the soonest deadline first.
         open_first = Case(When(pending_work(), then=Value(0)), default=Value(1)).asc()
         return [open_first, "application__review_deadline", "assigned_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_list_display(self, request: HttpRequest) -> list[Column]:
         if request_is_officer(request):
