@@ -35,6 +35,7 @@ from certification.lifecycle import insured_status_changed
 from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
+from config.export import ExportXlsxAdmin
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
 from reviews.announcements import announcement_entries_republish
 
@@ -156,7 +157,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PersonSearchAdmin, admin.ModelAdmin):
+class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     list_display = [
         "reference",
         "masked_applicant",
@@ -170,6 +171,18 @@ class ApplicationAdmin(PersonSearchAdmin, admin.ModelAdmin):
     search_fields = ["=reference", "=applicant__id_number", "=applicant__phone", "applicant__name"]
     search_help_text = "受理编号、申请人完整身份证号码或手机号、姓名（按人员查询均记录）"
     person_search_where = "申请"
+    export_columns = [
+        ("受理编号", lambda a: a.reference),
+        ("申请人", lambda a: mask_name(a.applicant.name)),
+        ("身份证号码", lambda a: mask_id_number(a.applicant.id_number)),
+        ("病种", lambda a: a.disease.name),
+        ("申请类型", lambda a: a.get_kind_display()),
+        ("办理渠道", lambda a: a.get_channel_display()),
+        ("状态", lambda a: a.get_status_display()),
+        ("提交时间", lambda a: a.submitted_at),
+        ("受理时间", lambda a: a.accepted_at),
+        ("评审截止日期", lambda a: a.review_deadline),
+    ]
     list_select_related = ["applicant", "disease"]
     date_hierarchy = "created_at"
     readonly_fields = [

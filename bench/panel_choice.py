@@ -48,41 +48,67 @@ def _recreate(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def bench_setup(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The options every benchmark takes (--keep, --reuse), then a fresh database (unless --reuse) under
+    the local settings with DEBUG off (as in production: no SQL kept in memory), and Django set up."""
+    parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument("--reuse", action="store_true", help="measure the database generated before")
+    args = parser.parse_args()
+    args.database = _database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["DJANGO_DEBUG"] = "false"
+    if not args.reuse:
+        _recreate(args.database)
+    import django
+
+    django.setup()
+    return args
+
+
+def bench_finish(args: argparse.Namespace) -> None:
+    """Drop the generated database unless --keep."""
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        _recreate(args.database)
+
+
 GENERATE = """
 SET session_replication_role = replica;
 INSERT INTO applications_diseasecategory (code, name, sort_order) VALUES ('bench', '基准类别', 0);
 INSERT INTO applications_disease (code, name, category_id, evidence, record_max_age_days,
     requires_hospital_appraisal, requires_annual_reexam, employee_ratio, employee_annual_limit, resident_ratio,
-    resident_annual_limit, is_active, notes)
+    resident_annual_limit, is_active, notes, publication, benefit_months, requires_stamped_form)
   SELECT 'B0001', '基准病种', id, '{"all": ["diagnosis_certificate"]}', 365, false, false, 0.8, 10000, 0.6,
-         6000, true, ''
+         6000, true, '', 'name', 12, false
   FROM applications_diseasecategory WHERE code = 'bench';
 INSERT INTO applications_hospital (code, name, level, region_code, is_designated, can_appraise)
   VALUES ('HB0001', '基准医院', 3, '620902', true, true);
 -- experts (ids 1..E) and applicants (one per case)
 INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-    date_joined, name, id_number, id_number_index, phone, phone_index)
-  SELECT '!', false, 'expert' || g, '', '', '', true, true, now(), '专家' || g, '', '', '', ''
+    date_joined, name, id_number, id_number_index, phone, phone_index, session_version)
+  SELECT '!', false, 'expert' || g, '', '', '', true, true, now(), '专家' || g, '', '', '', '', 0
   FROM generate_series(1, %(experts)s) g;
-INSERT INTO reviews_expertprofile (user_id, is_active, capacity)
-  SELECT id, true, 30000 FROM accounts_user WHERE username LIKE 'expert%%';
+INSERT INTO reviews_expertprofile (user_id, is_active, capacity, institution)
+  SELECT id, true, 30000, '' FROM accounts_user WHERE username LIKE 'expert%%';
 INSERT INTO reviews_expertprofile_specialties (expertprofile_id, diseasecategory_id)
   SELECT p.id, c.id FROM reviews_expertprofile p, applications_diseasecategory c;
 -- ID numbers are stored encrypted: the generated applicants have none (the measured case gets one below)
 INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-    date_joined, name, id_number, id_number_index, phone, phone_index)
-  SELECT '!', false, 'person' || g, '', '', '', false, true, now(), '张三', '', '', '', ''
+    date_joined, name, id_number, id_number_index, phone, phone_index, session_version)
+  SELECT '!', false, 'person' || g, '', '', '', false, true, now(), '张三', '', '', '', '', 0
   FROM generate_series(1, %(cases)s) g;
 -- one application per assignment row: closed ones for past work, under review for open work
 INSERT INTO applications_application (id, reference, applicant_id, kind, status, disease_id, diagnosis_date,
     diagnosing_hospital_id, agent_name, agent_id_number, agent_id_number_index, agent_phone, problems, review_round,
-    officer_decision_needed,
-    check_attempts, created_at, updated_at)
+    officer_decision_needed, check_attempts, created_at, updated_at, designated_points, diagnosing_doctor_code,
+    diagnosing_doctor_name, agent_relationship, channel)
   SELECT gen_random_uuid(), 'MB' || lpad(u.rn::text, 16, '0'), u.id, 'new',
          CASE WHEN u.rn <= %(open_cases)s THEN 'under_review' ELSE 'effective' END,
          (SELECT id FROM applications_disease LIMIT 1), DATE '2026-01-01',
          (SELECT id FROM applications_hospital LIMIT 1),
-         '', '', '', '', '[]', 1, false, 0, now(), now()
+         '', '', '', '', '[]', 1, false, 0, now(), now(), '[]', '', '', '', 'online'
   FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM accounts_user WHERE username LIKE 'person%%') u;
 -- each expert: the open cases round-robin, then the past ones
 INSERT INTO reviews_reviewassignment (application_id, expert_id, round, role, is_active, assigned_at, decision,
@@ -206,7 +232,9 @@ def _acceptance() -> float:
                     issued_on=timezone.localdate() - dt.timedelta(days=10) if medical else None,
                     hospital=hospital if medical else None,
                 )
-            Application.objects.filter(pk=case.pk).update(status=ApplicationStatus.SUBMITTED)
+            Application.objects.filter(pk=case.pk).update(
+                status=ApplicationStatus.SUBMITTED, designated_points=[hospital.code]
+            )
             start = time.perf_counter()
             checked = application_check(application_id=case.pk, on=timezone.localdate())
             elapsed = time.perf_counter() - start
@@ -225,17 +253,7 @@ def main() -> None:
     parser.add_argument("--past", type=int, default=6000, help="decided assignments per expert")
     parser.add_argument("--open", dest="open_", type=int, default=150, help="open assignments per expert")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
-    parser.add_argument("--reuse", action="store_true", help="measure the database generated before")
-    args = parser.parse_args()
-    name = _database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ["DJANGO_DEBUG"] = "false"
-    if not args.reuse:
-        _recreate(name)
-    import django
-
-    django.setup()
+    args = bench_setup(parser)
     started = time.perf_counter()
     data = {} if args.reuse else generate(experts=args.experts, past=args.past, open_=args.open_)
     generated_s = round(time.perf_counter() - started, 1)
@@ -248,11 +266,7 @@ def main() -> None:
     }
     result.update(measure(rounds=args.rounds))
     print(json.dumps(result, ensure_ascii=False))
-    if not args.keep:
-        from django.db import connections
-
-        connections.close_all()
-        _recreate(name)
+    bench_finish(args)
 
 
 if __name__ == "__main__":

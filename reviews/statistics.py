@@ -1,60 +1,73 @@
 """The bureau's counts of applications, for officers (GET /api/v1/stats/): how many were submitted in a
 period, by month and by channel (online, family account, agent, hospital 医保办, service window), and
-where they stand now. Aggregate queries only: one grouped count per table, whatever the size."""
+where they stand now. One grouped count over the period's submissions; the totals, months and channels
+are summed from its rows in Python."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from applications.models import Application, ApplicationChannel, ApplicationStatus
 
 DECIDED_APPROVED = (ApplicationStatus.APPROVED, ApplicationStatus.IN_ANNOUNCEMENT, ApplicationStatus.EFFECTIVE)
+STILL_OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.NEEDS_SUPPLEMENT, ApplicationStatus.UNDER_REVIEW)
 STATS_MAX_DAYS = 3 * 366
 
 # What each column counts, among the applications first submitted in the period, by their status now.
 COLUMNS = {
-    "received": Q(),
-    "accepted": Q(accepted_at__isnull=False),
-    "approved": Q(status__in=DECIDED_APPROVED),
-    "rejected": Q(status=ApplicationStatus.REJECTED),
-    "withdrawn": Q(status=ApplicationStatus.WITHDRAWN),
-    "open": Q(
-        status__in=(
-            ApplicationStatus.SUBMITTED,
-            ApplicationStatus.NEEDS_SUPPLEMENT,
-            ApplicationStatus.UNDER_REVIEW,
-        )
-    ),
+    "received": lambda status, accepted: True,
+    "accepted": lambda status, accepted: accepted,
+    "approved": lambda status, accepted: status in DECIDED_APPROVED,
+    "rejected": lambda status, accepted: status == ApplicationStatus.REJECTED,
+    "withdrawn": lambda status, accepted: status == ApplicationStatus.WITHDRAWN,
+    "open": lambda status, accepted: status in STILL_OPEN,
 }
 
 
-def _counts() -> dict[str, Any]:
-    return {name: Count("id", filter=condition) for name, condition in COLUMNS.items()}
+def statistics_rows(*, date_from: dt.date, date_to: dt.date) -> QuerySet[Any, Any]:
+    """How many applications first submitted from `date_from` to `date_to` (both included, Beijing days)
+    fall in each (month, channel, status, accepted or not): one count per group, a few hundred rows.
+    On PostgreSQL the `application_submitted` index covers the query and the statistics on its month
+    expression let the planner aggregate in parallel (migration applications/0028)."""
+    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time()))
+    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+    return (
+        Application.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+        .annotate(
+            month=TruncMonth("submitted_at"),
+            accepted=ExpressionWrapper(Q(accepted_at__isnull=False), output_field=BooleanField()),
+        )
+        .values("month", "channel", "status", "accepted")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
 
 
 def application_statistics(*, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
-    """Applications first submitted from `date_from` to `date_to` (both included): the totals, each month
-    and each channel (every channel listed, zero when none came that way)."""
-    period = Application.objects.filter(submitted_at__date__gte=date_from, submitted_at__date__lte=date_to)
-    totals = period.aggregate(**_counts())
-    months = period.annotate(month=TruncMonth("submitted_at")).values("month").annotate(**_counts()).order_by("month")
-    by_channel = {row["channel"]: row for row in period.values("channel").annotate(**_counts())}
-    empty = dict.fromkeys(COLUMNS, 0)
+    """Totals, each month and each channel (every channel listed, zero when none came that way)."""
+    totals = dict.fromkeys(COLUMNS, 0)
+    months: dict[str, dict[str, int]] = {}
+    channels = {channel.value: dict.fromkeys(COLUMNS, 0) for channel in ApplicationChannel}
+    for row in statistics_rows(date_from=date_from, date_to=date_to):
+        month = months.setdefault(timezone.localtime(row["month"]).strftime("%Y-%m"), dict.fromkeys(COLUMNS, 0))
+        channel = channels.setdefault(row["channel"], dict.fromkeys(COLUMNS, 0))
+        for name, counts in COLUMNS.items():
+            if counts(row["status"], row["accepted"]):
+                totals[name] += row["count"]
+                month[name] += row["count"]
+                channel[name] += row["count"]
     return {
         "date_from": date_from,
         "date_to": date_to,
         "totals": totals,
-        "by_month": [{**row, "month": row["month"].strftime("%Y-%m")} for row in months],
+        "by_month": [{"month": month, **counts} for month, counts in sorted(months.items())],
         "by_channel": [
-            {
-                "channel": channel.value,
-                "channel_display": channel.label,
-                **{**empty, **by_channel.get(channel.value, {})},
-            }
+            {"channel": channel.value, "channel_display": channel.label, **channels[channel.value]}
             for channel in ApplicationChannel
         ],
     }

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 # Words that are not interface language: formats, protocols and keys people know by these names.
 NOT_ENGLISH = {"PDF", "PNG", "JPG", "JPEG", "CSV", "JSON", "SMS", "URL", "UTF", "HTTP", "GET", "POST", "Accept"}
+NOT_ENGLISH |= {"Excel"}  # the spreadsheet's name, as the bureau says it
 NOT_ENGLISH |= {"Ctrl", "Control", "Command", "Mac", "LDAP", "SHA"}  # as Django's Chinese names them
 WORD = re.compile(r"[A-Za-z]{3,}")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

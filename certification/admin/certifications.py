@@ -26,10 +26,11 @@ from certification.points import designated_points_change, designated_points_cur
 from certification.services import certification_revoke
 from config.auth import authenticated_user
 from config.domain import DomainError
+from config.export import ExportXlsxAdmin
 
 
 @admin.register(Certification)
-class CertificationAdmin(PersonSearchAdmin, admin.ModelAdmin):
+class CertificationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "masked_holder",
@@ -46,6 +47,15 @@ class CertificationAdmin(PersonSearchAdmin, admin.ModelAdmin):
     search_fields = ["=code", "=application__reference", "=holder__id_number", "=holder__phone", "holder__name"]
     search_help_text = "凭证核验码、受理编号、持证人完整身份证号码或手机号、姓名（按人员查询均记录）"
     person_search_where = "待遇认定"
+    export_columns = [
+        ("凭证核验码", lambda c: c.code),
+        ("持证人", lambda c: masked_person(c.holder)),
+        ("病种", lambda c: c.disease.name),
+        ("状态", lambda c: c.get_status_display()),
+        ("待遇开始日期", lambda c: c.benefit_start_date),
+        ("下次复核日期", lambda c: c.next_review_due),
+        ("有效期至", lambda c: c.valid_until),
+    ]
     list_select_related = ["holder", "disease"]
     readonly_fields = [f.name for f in Certification._meta.fields]
     inlines = [CertificationEventInline]

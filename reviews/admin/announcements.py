@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
+from config.export import ExportXlsxAdmin
 from reviews.announcements import objection_resolve
 from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus, Objection, ObjectionStatus
 
@@ -123,10 +124,20 @@ class ObjectionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(AnnouncementEntry)
-class AnnouncementEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AnnouncementEntryAdmin(ReadOnlyAdminMixin, ExportXlsxAdmin, admin.ModelAdmin):
     list_display = ["masked_name", "masked_id_number", "disease_name", "district", "batch", "status", "application"]
-    list_filter = ["status", "batch__region_name", "batch__published_on"]
+    list_filter = ["status", "batch", "batch__region_name", "batch__published_on"]
     search_fields = ["=application__reference", "masked_name"]
+    # The 公示名单 as the bureau publishes it: filter one batch, then export.
+    export_title = "公示名单"
+    export_columns = [
+        ("公示批次", lambda e: str(e.batch)),
+        ("姓名", lambda e: e.masked_name),
+        ("身份证号码", lambda e: e.masked_id_number),
+        ("病种", lambda e: e.disease_name),
+        ("区县", lambda e: e.district),
+        ("状态", lambda e: e.get_status_display()),
+    ]
     list_select_related = ["batch"]
     fields = ("batch", "masked_name", "masked_id_number", "disease_name", "district", "status", "application")
     readonly_fields = fields
