@@ -167,7 +167,7 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
         "submitted_at",
         "review_deadline",
     ]
-    list_filter = ["status", ReviewOverdueFilter, "kind", "channel", "disease__category"]
+    list_filter = ["status", ReviewOverdueFilter, "submitted_at", "kind", "channel", "disease__category"]
     search_fields = ["=reference", "=applicant__id_number", "=applicant__phone", "applicant__name"]
     search_help_text = "受理编号、申请人完整身份证号码或手机号、姓名（按人员查询均记录）"
     person_search_where = "申请"

@@ -5,14 +5,18 @@ are in locale/zh_Hans (settings: LOCALE_PATHS)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.apps import AppConfig as AxesAppConfig
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.templatetags import admin_list
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString
 
 BOOLEAN_WORDS = {True: ("yes", "是"), False: ("no", "否"), None: ("unknown", "未知")}
@@ -25,6 +29,11 @@ class BureauAdminSite(admin.AdminSite):
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
         self.site_header = self.site_title = settings.ADMIN_SITE_HEADER
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        """The start page with the signed-in staff member's dashboard (`ADMIN_DASHBOARD`) above the apps."""
+        dashboard = import_string(settings.ADMIN_DASHBOARD)(user=request.user)
+        return super().index(request, {"dashboard": dashboard, **(extra_context or {})})
 
 
 def boolean_icon(value: bool | None) -> SafeString:

@@ -36,6 +36,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # The bureau as applicants and the public read it: certificates, the access record, the admin.
 BUREAU_NAME = env("BUREAU_NAME", "酒泉市医疗保障局")
 ADMIN_SITE_HEADER = env("ADMIN_SITE_HEADER", f"{BUREAU_NAME} 门诊慢特病业务系统")
+ADMIN_DASHBOARD = "applications.dashboard.dashboard_for"  # the admin start page's numbers per role
 EXPORT_MAX_ROWS = 50_000  # one Excel export of an admin list (config/export.py); filter to export more
 # Demo accounts (seed_demo) exist only where this is on.
 DEMO_MODE = env_bool("DEMO_MODE", False)
