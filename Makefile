@@ -58,7 +58,8 @@ schema-check: install-dev
 # The translations Django and the libraries leave out (locale/zh_Hans): compiled with GNU msgfmt, the
 # .mo committed so a clone needs no gettext; tests/test_admin_language.py fails when it is stale.
 messages:
-	msgfmt --check -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po
+	for domain in django djangojs; do \
+	  msgfmt --check -o locale/zh_Hans/LC_MESSAGES/$$domain.mo locale/zh_Hans/LC_MESSAGES/$$domain.po || exit 1; done
 
 checks: lint layers typecheck migrate-check schema-check
 

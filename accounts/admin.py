@@ -7,20 +7,21 @@ from typing import Any
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, Permission
 from django.db.models import ManyToManyField, QuerySet
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from accounts.family import family_authorisation_confirm, family_authorisation_open
 from accounts.identity import mask_id_number, validate_id_number, validate_mobile
-from accounts.models import FamilyLink, User
+from accounts.models import FamilyLink, LoginLockout, User
 from accounts.roles import is_officer
 from config.auth import authenticated_user, client_of
 from config.domain import DomainError, NotFound
@@ -157,3 +158,27 @@ class FamilyLinkAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(admin.ModelAdmin):
+    """Failed logins per username and address (django-axes); an officer unlocks by deleting the record."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "locked", "attempt_time"]
+    search_fields = ["username", "ip_address"]
+    fields = ["username", "ip_address", "failures_since_start", "locked", "attempt_time", "user_agent"]
+    readonly_fields = ["username", "ip_address", "failures_since_start", "locked", "attempt_time", "user_agent"]
+
+    @admin.display(description="已锁定", boolean=True)
+    def locked(self, obj: LoginLockout) -> bool:
+        return obj.failures_since_start >= settings.LOGIN_FAILURE_LIMIT
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
+        super().response_delete(request, obj_display, obj_id)  # its message: 已删除…
+        return HttpResponseRedirect(reverse("admin:accounts_loginlockout_changelist"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -118,3 +119,16 @@ class FamilyLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} → {self.relationship}（{self.get_status_display()}）"
+
+
+class LoginLockout(AccessAttempt):
+    """django-axes' record of failed logins for one username from one address, as officers see it
+    (登录尝试): named by who and from where; deleting it unlocks that account on that device."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "登录尝试"
+        verbose_name_plural = "登录尝试（删除即解锁）"
+
+    def __str__(self) -> str:
+        return f"{self.username or '未知用户'}（{self.ip_address or '未知地址'}）"

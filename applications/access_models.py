@@ -9,6 +9,7 @@ import operator
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from config.fields import BlindIndexField, EncryptedCharField
 
@@ -86,7 +87,7 @@ class DocumentAccess(models.Model):
         constraints = [models.CheckConstraint(condition=_one_of(ACCESS_SUBJECTS), name="document_access_one_subject")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_role_display()}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.get_role_display()}"
 
 
 class SearchKind(models.TextChoices):
@@ -118,4 +119,4 @@ class PersonSearch(models.Model):
         verbose_name_plural = "人员查询记录"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.where} {self.get_kind_display()}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.where} {self.get_kind_display()}"

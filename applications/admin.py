@@ -187,6 +187,7 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "reference",
+        "designated_points_display",
         "kind",
         "channel",
         "status",
@@ -203,7 +204,8 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    exclude = ["applicant", "agent_id_number", "agent_id_number_index"]  # the applicant: shown by identity
+    # The applicant: shown by identity; the points: by name.
+    exclude = ["applicant", "agent_id_number", "agent_id_number_index", "designated_points"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Every state change goes through the services (review pages, actions): nothing is edited here.
@@ -229,13 +231,19 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     def masked_applicant(self, obj: Application) -> str:
         return f"{mask_name(obj.applicant.name)} {mask_id_number(obj.applicant.id_number)}"
 
+    @admin.display(description="选择的定点医疗机构")
+    def designated_points_display(self, obj: Application) -> str:
+        return selectors.hospital_names(obj.designated_points) or "—"
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> Any:
+        # Read-only (changes go through the review pages and the actions): no save buttons.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
         application = self.get_object(request, object_id)
         if application is not None and self.has_view_permission(request, application):
             person = applicant_identity(request=request, application=application, person=application.applicant)
-            extra_context = {**(extra_context or {}), "applicant_identity": person}
+            extra_context["applicant_identity"] = person
         return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -28,7 +28,6 @@ from applications.models import (
     DeskApplication,
     DeskPost,
     DocumentKind,
-    Hospital,
 )
 from applications.person_search import PersonSearchAdmin
 from config.auth import authenticated_user, client_of
@@ -251,8 +250,7 @@ class DeskApplicationAdmin(PersonSearchAdmin, admin.ModelAdmin):
 
     def _facts(self, application: Application) -> list[tuple[str, object]]:
         applicant = application.applicant
-        names = dict(Hospital.objects.filter(code__in=application.designated_points).values_list("code", "name"))
-        points = "、".join(names.get(code, code) for code in application.designated_points) or "未选择"
+        points = selectors.hospital_names(application.designated_points) or "未选择"
         return [
             ("受理编号", application.reference),
             ("申请人", f"{applicant.name}（{mask_id_number(applicant.id_number)}）"),

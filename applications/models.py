@@ -223,7 +223,7 @@ class ApplicationEvent(models.Model):
         verbose_name_plural = "状态记录"
 
     def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status}"
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 class DocumentKind(models.TextChoices):

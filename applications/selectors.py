@@ -76,6 +76,12 @@ def disease_list() -> QuerySet[Disease]:
     return Disease.objects.filter(is_active=True).select_related("category").order_by("category__sort_order", "code")
 
 
+def hospital_names(codes: list[str]) -> str:
+    """Institutions by name, in the order given ("、"-separated); a code no longer in the register as is."""
+    names = dict(Hospital.objects.filter(code__in=codes).values_list("code", "name"))
+    return "、".join(names.get(code, code) for code in codes)
+
+
 def hospital_list() -> QuerySet[Hospital]:
     """Every institution of the register: designated ones (定点) for treatment points, any level-2+ one
     for a diagnosis. `?is_designated=true` filters."""

@@ -50,16 +50,17 @@ class BureauAdminConfig(AdminConfig):
 
     def ready(self) -> None:
         super().ready()  # autodiscovers every app's admin module
-        from axes.models import AccessFailureLog, AccessLog
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
         from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
         from config.jobs_admin import jobs_admin_register
 
         admin_list._boolean_icon = boolean_icon  # type: ignore[attr-defined]
         jobs_admin_register(admin.site)
-        # Left to the database: the lockout's logs (the attempts unlock), the API's tokens (logout and a
-        # password change or reset revoke them).
-        for model in (AccessLog, AccessFailureLog, OutstandingToken, BlacklistedToken):
+        # Left to the database: the lockout's logs and its attempts under axes' names (officers see the
+        # attempts as accounts › 登录尝试 and unlock there), the API's tokens (logout and a password change
+        # or reset revoke them).
+        for model in (AccessAttempt, AccessLog, AccessFailureLog, OutstandingToken, BlacklistedToken):
             if admin.site.is_registered(model):
                 admin.site.unregister(model)
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils import timezone
 from django_celery_beat.models import (
     ClockedSchedule,
     CrontabSchedule,
@@ -19,7 +20,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from config.jobs import job_label, job_schedule_describe, job_schedule_set
+from config.jobs import TASK_PREFIX, job_label, job_schedule_describe, job_schedule_set
 
 
 class PeriodicJobForm(forms.ModelForm):
@@ -31,6 +32,8 @@ class PeriodicJobForm(forms.ModelForm):
     class Meta:
         model = PeriodicTask
         fields = ["enabled"]
+        labels = {"enabled": "启用"}
+        help_texts = {"enabled": "停用后该作业不再按计划运行，可随时重新启用。"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,17 +59,36 @@ class PeriodicJobForm(forms.ModelForm):
 
 class PeriodicJobAdmin(admin.ModelAdmin):
     form = PeriodicJobForm
-    list_display = ["job", "when", "enabled", "last_run_at", "total_run_count"]
+    list_display = ["job", "when", "enabled", "last_run", "runs"]
     list_display_links = ["job"]
-    readonly_fields = ["job", "when", "last_run_at", "total_run_count"]
+    readonly_fields = ["job", "when", "last_run", "runs"]
     ordering = ["name"]
+    change_form_template = "admin/django_celery_beat/periodictask/job_change_form.html"
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         schedule = ["daily_at"] if obj is not None and obj.crontab_id else ["every_minutes"]
-        return ["job", "when", "enabled", *schedule, "last_run_at", "total_run_count"]
+        return ["job", "when", "enabled", *schedule, "last_run", "runs"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).select_related("crontab", "interval")
+        # The project's jobs only (Celery's own result-backend cleanup has nothing to clean here).
+        return super().get_queryset(request).filter(name__startswith=TASK_PREFIX).select_related("crontab", "interval")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        task = self.get_object(request, object_id)
+        label = job_label(task.name) if task is not None else ""
+        return super().change_view(request, object_id, form_url, {"title": f"定时作业：{label}", "job_name": label})
+
+    def response_change(self, request: HttpRequest, obj: PeriodicTask) -> HttpResponseRedirect:
+        self.message_user(request, f"已保存“{job_label(obj.name)}”：{job_schedule_describe(obj)}。")
+        return HttpResponseRedirect(request.path if "_continue" in request.POST else "../../")
+
+    @admin.display(description="上次运行时间")
+    def last_run(self, obj: PeriodicTask) -> str:
+        return timezone.localtime(obj.last_run_at).strftime("%Y-%m-%d %H:%M") if obj.last_run_at else "—"
+
+    @admin.display(description="运行次数")
+    def runs(self, obj: PeriodicTask) -> int:
+        return obj.total_run_count
 
     @admin.display(description="作业")
     def job(self, obj: PeriodicTask) -> str:

@@ -4,8 +4,10 @@ header carries the bureau's name."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -69,6 +71,18 @@ def records():
     ObjectionFactory()
     RemoteFilingFactory()
     NotificationFactory()
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(  # a locked login, as the lockout writes it
+        username="root",
+        ip_address="10.0.0.1",
+        user_agent="",
+        http_accept="",
+        path_info="",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
     return application
 
 
@@ -138,8 +152,6 @@ def test_error_pages_outside_the_api_are_chinese(client):
 
 def test_the_translations_compiled_are_the_ones_written():
     # `make messages` was run after the last change to django.po: every entry reads as written.
-    from pathlib import Path
-
     from django.utils import translation
     from django.utils.translation import gettext, ngettext
 
@@ -151,3 +163,12 @@ def test_the_translations_compiled_are_the_ones_written():
             msgid, msgstr = (text.replace('\\"', '"') for text in (msgid, msgstr))
             shown = ngettext(msgid, plural.replace('\\"', '"'), 2) if plural else gettext(msgid)
             assert shown == msgstr, msgid
+
+
+def test_the_admins_scripts_are_chinese_too(client):
+    # The two-box selector of groups and permissions draws its labels from the admin's script catalogue.
+    client.force_login(UserFactory(is_staff=True, id_number=""))
+    catalogue = client.get("/admin/jsi18n/").content.decode()
+    po = (Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "djangojs.po").read_text(encoding="utf-8")
+    for msgstr in re.findall(r'\nmsgstr "(.+)"\n', po + "\n"):
+        assert json.dumps(msgstr.replace('\\"', '"'))[1:-1] in catalogue, msgstr

@@ -160,9 +160,12 @@ def test_an_operator_moves_a_daily_job_and_switches_a_frequent_one_off_in_the_ad
     from tests.factories import UserFactory
 
     beat_schedule_ensure()
+    daily = PeriodicTask.objects.get(name="job: sla_sweep").crontab
+    PeriodicTask.objects.create(name="celery.backend_cleanup", task="celery.backend_cleanup", crontab=daily)
     client.force_login(UserFactory(is_staff=True, is_superuser=True, id_number=""))
     listed = client.get("/admin/django_celery_beat/periodictask/").content.decode()
     assert "评审超期督办" in listed and "每天 08:00" in listed and "每 2 分钟" in listed
+    assert "backend_cleanup" not in listed
     sweep = PeriodicTask.objects.get(name="job: sla_sweep")
     moved = client.post(
         f"/admin/django_celery_beat/periodictask/{sweep.pk}/change/", {"enabled": "on", "daily_at": "09:15"}

@@ -57,9 +57,13 @@ def test_an_officer_unlocks_a_locked_account_in_the_admin():
     attempt = AccessAttempt.objects.get(username="locked1")
     desk = Client()
     desk.force_login(officer())
-    assert desk.get("/admin/axes/accessattempt/").status_code == 200
-    response = desk.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
-    assert response.status_code == 302 and not AccessAttempt.objects.exists()
+    listed = desk.get("/admin/accounts/loginlockout/").content.decode()
+    assert "locked1" in listed and "10.3.3.3" in listed
+    confirm = desk.get(f"/admin/accounts/loginlockout/{attempt.pk}/delete/").content.decode()
+    assert "locked1（10.3.3.3）" in confirm and "Attempted Access" not in confirm
+    response = desk.post(f"/admin/accounts/loginlockout/{attempt.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and response["Location"] == "/admin/accounts/loginlockout/"
+    assert not AccessAttempt.objects.exists()
     assert admin_login(client, person.username, "S3cure-pass-2026").status_code == 302
 
 
