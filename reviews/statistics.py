@@ -49,9 +49,9 @@ def statistics_rows(*, date_from: dt.date, date_to: dt.date) -> QuerySet[Any, An
 
 
 def application_statistics(*, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
-    """Totals, each month and each channel (every channel listed, zero when none came that way)."""
+    """Totals, each month and each channel (every month and channel listed, zero when none came)."""
     totals = dict.fromkeys(COLUMNS, 0)
-    months: dict[str, dict[str, int]] = {}
+    months = {month: dict.fromkeys(COLUMNS, 0) for month in _months(date_from, date_to)}  # zero months too
     channels = {channel.value: dict.fromkeys(COLUMNS, 0) for channel in ApplicationChannel}
     for row in statistics_rows(date_from=date_from, date_to=date_to):
         month = months.setdefault(timezone.localtime(row["month"]).strftime("%Y-%m"), dict.fromkeys(COLUMNS, 0))
@@ -71,3 +71,12 @@ def application_statistics(*, date_from: dt.date, date_to: dt.date) -> dict[str,
             for channel in ApplicationChannel
         ],
     }
+
+
+def _months(date_from: dt.date, date_to: dt.date) -> list[str]:
+    """ "YYYY-MM" of every month the period touches."""
+    months, month = [], date_from.replace(day=1)
+    while month <= date_to:
+        months.append(f"{month:%Y-%m}")
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from accounts.identity import mask_id_number, mask_name
 from applications.person_search import PersonSearchAdmin
 from certification.admin.common import CertificationEventInline, decide_page, masked_person
 from certification.lifecycle import certification_end
@@ -49,7 +50,8 @@ class CertificationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     person_search_where = "待遇认定"
     export_columns = [
         ("凭证核验码", lambda c: c.code),
-        ("持证人", lambda c: masked_person(c.holder)),
+        ("持证人", lambda c: mask_name(c.holder.name)),
+        ("身份证号码", lambda c: mask_id_number(c.holder.id_number)),
         ("病种", lambda c: c.disease.name),
         ("状态", lambda c: c.get_status_display()),
         ("待遇开始日期", lambda c: c.benefit_start_date),
