@@ -29,6 +29,7 @@ from applications.models import (
     InsuredPerson,
     PersonSearch,
     RetentionPolicy,
+    ServiceRating,
 )
 from applications.person_search import PersonSearchAdmin, applicant_identity
 from certification.lifecycle import insured_status_changed
@@ -343,6 +344,18 @@ class PersonSearchLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def term_masked(self, obj: PersonSearch) -> str:
         masks = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
         return masks[obj.kind](obj.term)
+
+
+@admin.register(ServiceRating)
+class ServiceRatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """好差评 as the applicants gave them; the dashboard links here for the low ones (差评)."""
+
+    list_display = ["created_at", "application", "score", "comment"]
+    list_filter = ["score"]
+    list_select_related = ["application"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "application", "score", "comment"]
+    readonly_fields = ["created_at", "application", "score", "comment"]
 
 
 @admin.register(RetentionPolicy)

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from applications import documents, selectors, services
+from applications import documents, ratings, selectors, services
 from applications.desk import desk_reads_log
 from applications.idempotency import idempotent_response
 from applications.models import Application, Disease, DocumentAccess, Hospital
@@ -34,6 +34,8 @@ from applications.serializers import (
     DocumentUploadInput,
     HospitalOutput,
     PrecheckOutput,
+    RatingInput,
+    RatingOutput,
     WithdrawInput,
 )
 from certification.selectors import certification_get
@@ -260,6 +262,21 @@ class ApplicationAppealApi(APIView):
         application = selectors.application_get(user=user, application_id=pk)
         services.application_appeal(application=application, user=user, reason=data.validated_data["reason"])
         return Response(ApplicationOutput(selectors.application_get(user=user, application_id=pk)).data)
+
+
+class ApplicationRatingApi(APIView):
+    @extend_schema(
+        request=RatingInput,
+        responses={201: RatingOutput, **problems(400, 403, 404, 409)},
+        summary="好差评：办理结果作出后评价服务（每件申请一次）",
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        data = RatingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticated_user(request)
+        application = selectors.application_get(user=user, application_id=pk)
+        rating = ratings.application_rate(application=application, user=user, **data.validated_data)
+        return Response(RatingOutput(rating).data, status=status.HTTP_201_CREATED)
 
 
 class CertificateAnnualReviewApi(APIView):

@@ -1,7 +1,8 @@
 """The admin's start page (工作台) per role. An officer sees the work waiting: cases received today and
 this week, waiting for the completeness check, under review, overdue (the most overdue listed with
 their working days overdue), waiting for the officer, announcements open and objections pending,
-remote filings to review, deliveries that failed, family authorisations to check, next year's
+remote filings to review, deliveries that failed, family authorisations to check, low ratings (差评)
+of the last 30 days, next year's
 calendar not yet entered. An expert sees their open cases, overdue first, by working days left. Every
 number links to the list it counts, filtered; each is one indexed count, so the page stays fast at a
 million applications."""
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import FamilyLink, User
 from accounts.roles import is_expert, is_officer
-from applications.models import Application, ApplicationStatus
+from applications.models import LOW_RATING, Application, ApplicationStatus, ServiceRating
 from certification.models import PlatformMessage, PlatformMessageStatus, RemoteFiling, RemoteFilingStatus
 from notifications.models import DeliveryStatus, Notification
 from reviews.models import AnnouncementBatch, CalendarYear, Objection, ObjectionStatus
@@ -105,6 +106,11 @@ def officer_dashboard(*, today: dt.date) -> dict[str, Any]:
             f"{reverse('admin:accounts_familylink_changelist')}?status__exact={FamilyLink.Status.AWAITING_OFFICER}",
         ),
     ]
+    ratings = reverse("admin:applications_servicerating_changelist")
+    recent_low = ServiceRating.objects.filter(
+        score__lte=LOW_RATING, created_at__gte=_midnight(today - dt.timedelta(days=30))
+    )
+    tiles.append(Tile("近30天差评", recent_low.count(), f"{ratings}?score__lte={LOW_RATING}", urgent=True))
     next_year = today.year + 1
     if not CalendarYear.objects.filter(year=next_year, is_official=True).exists():
         calendar = reverse("admin:reviews_calendaryear_changelist")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from applications.access_models import (  # noqa: F401 - the kernel's names, as before
@@ -352,3 +352,32 @@ class DeskApplication(Application):
         proxy = True
         verbose_name = "代办申请"
         verbose_name_plural = "代办申请（医院医保办、经办窗口）"
+
+
+LOW_RATING = 2  # a rating of this or less is a 差评: counted apart and shown to officers
+
+
+class ServiceRating(models.Model):
+    """好差评: after a decision the applicant rates the service once (1–5, an optional comment); the
+    statistics count the ratings and officers see the low ones."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="rating", verbose_name="申请"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="评价人"
+    )
+    score = models.PositiveSmallIntegerField("评分", validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.CharField("评价内容", max_length=500, blank=True)
+    created_at = models.DateTimeField("评价时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "服务评价（好差评）"
+        verbose_name_plural = "服务评价（好差评）"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.reference} {self.score}分"

@@ -374,3 +374,24 @@ class AccessRecordOutput(serializers.Serializer):
 
     def get_document_kind_display(self, access: DocumentAccess) -> str:
         return access.document.get_kind_display() if access.document else "申请记录"
+
+
+class RatingInput(serializers.Serializer):
+    score = serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        help_text="1（很不满意）至 5（非常满意）",
+        error_messages={
+            "min_value": "评分应为1至5分。",
+            "max_value": "评分应为1至5分。",
+            "invalid": "评分应为1至5的整数。",
+            "required": "请选择评分。",
+        },
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="评价内容（可选）")
+
+
+class RatingOutput(serializers.Serializer):
+    score = serializers.IntegerField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()

@@ -35,6 +35,7 @@ urlpatterns = [
         name="application-decision-letter",
     ),
     path("applications/<uuid:pk>/appeal/", apis.ApplicationAppealApi.as_view(), name="application-appeal"),
+    path("applications/<uuid:pk>/rating/", apis.ApplicationRatingApi.as_view(), name="application-rating"),
     path("applications/<uuid:pk>/precheck/", apis.ApplicationPrecheckApi.as_view(), name="application-precheck"),
     path("applications/<uuid:pk>/access-log/", apis.ApplicationAccessLogApi.as_view(), name="application-access-log"),
     # The annual review is an application the holder files from their certificate.

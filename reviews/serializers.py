@@ -277,9 +277,22 @@ class StatisticsChannelOutput(StatisticsCountsOutput):
     channel_display = serializers.CharField()
 
 
+class StatisticsScoreOutput(serializers.Serializer):
+    score = serializers.IntegerField()
+    count = serializers.IntegerField()
+
+
+class StatisticsRatingsOutput(serializers.Serializer):
+    count = serializers.IntegerField(help_text="区间内收到的评价数")
+    average = serializers.FloatField(allow_null=True, help_text="平均分（1至5），无评价时为空")
+    low = serializers.IntegerField(help_text="差评数（2分及以下）")
+    by_score = StatisticsScoreOutput(many=True)
+
+
 class StatisticsOutput(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     totals = StatisticsCountsOutput()
+    ratings = StatisticsRatingsOutput(help_text="好差评：区间内作出的服务评价")
     by_month = StatisticsMonthOutput(many=True)
     by_channel = StatisticsChannelOutput(many=True, help_text="每个办理渠道一行（没有申请的为0）")

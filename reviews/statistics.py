@@ -12,7 +12,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from applications.models import Application, ApplicationChannel, ApplicationStatus
+from applications.models import LOW_RATING, Application, ApplicationChannel, ApplicationStatus, ServiceRating
 
 DECIDED_APPROVED = (ApplicationStatus.APPROVED, ApplicationStatus.IN_ANNOUNCEMENT, ApplicationStatus.EFFECTIVE)
 STILL_OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.NEEDS_SUPPLEMENT, ApplicationStatus.UNDER_REVIEW)
@@ -34,8 +34,7 @@ def statistics_rows(*, date_from: dt.date, date_to: dt.date) -> QuerySet[Any, An
     fall in each (month, channel, status, accepted or not): one count per group, a few hundred rows.
     On PostgreSQL the `application_submitted` index covers the query and the statistics on its month
     expression let the planner aggregate in parallel (migration applications/0028)."""
-    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time()))
-    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+    start, end = _period(date_from, date_to)
     return (
         Application.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
         .annotate(
@@ -65,6 +64,7 @@ def application_statistics(*, date_from: dt.date, date_to: dt.date) -> dict[str,
         "date_from": date_from,
         "date_to": date_to,
         "totals": totals,
+        "ratings": ratings_statistics(date_from=date_from, date_to=date_to),
         "by_month": [{"month": month, **counts} for month, counts in sorted(months.items())],
         "by_channel": [
             {"channel": channel.value, "channel_display": channel.label, **channels[channel.value]}
@@ -80,3 +80,23 @@ def _months(date_from: dt.date, date_to: dt.date) -> list[str]:
         months.append(f"{month:%Y-%m}")
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return months
+
+
+def ratings_statistics(*, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    """好差评 given in the period: how many, the average, how many low (2 or less), each score's count."""
+    start, end = _period(date_from, date_to)
+    given = ServiceRating.objects.filter(created_at__gte=start, created_at__lt=end)
+    by_score = dict.fromkeys(range(1, 6), 0) | dict(given.values_list("score").annotate(count=Count("*")).order_by())
+    count = sum(by_score.values())
+    return {
+        "count": count,
+        "average": round(sum(score * n for score, n in by_score.items()) / count, 2) if count else None,
+        "low": sum(n for score, n in by_score.items() if score <= LOW_RATING),
+        "by_score": [{"score": score, "count": n} for score, n in by_score.items()],
+    }
+
+
+def _period(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From `date_from`'s midnight to the midnight after `date_to`, Beijing time."""
+    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time()))
+    return start, timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
