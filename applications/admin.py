@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -231,6 +234,29 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     @admin.display(description="申请人")
     def masked_applicant(self, obj: Application) -> str:
         return f"{mask_name(obj.applicant.name)} {mask_id_number(obj.applicant.id_number)}"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.print_view)
+        return [path("<uuid:pk>/print/", view, name="applications_application_print"), *super().get_urls()]
+
+    def print_view(self, request: HttpRequest, pk: str) -> TemplateResponse:
+        """A case to print (facts, the check, every round's opinions, the decision), the applicant shown
+        as the case page shows them to this reader (and the read logged the same way)."""
+        application = get_object_or_404(
+            Application.objects.select_related("applicant", "disease", "diagnosing_hospital"), pk=pk
+        )
+        if not self.has_view_permission(request, application):
+            raise PermissionDenied
+        context = {
+            "application": application,
+            "identity": applicant_identity(request=request, application=application, person=application.applicant),
+            "points": selectors.hospital_names(application.designated_points) or "—",
+            "events": application.events.order_by("at", "id"),
+            "assignments": application.assignments.select_related("expert").order_by("round", "assigned_at"),
+            "bureau": settings.BUREAU_NAME,
+            "printed_at": timezone.localtime(),
+        }
+        return TemplateResponse(request, "admin/applications/application/print.html", context)
 
     @admin.display(description="选择的定点医疗机构")
     def designated_points_display(self, obj: Application) -> str:

@@ -105,3 +105,18 @@ def test_staff_without_the_permission_see_the_applicant_masked_and_nothing_is_lo
     page = client.get(f"{APPLICATIONS}{case.pk}/change/").content.decode()
     assert "马*兰" in page and ID_NUMBER not in page and PHONE not in page and "139****0031" in page
     assert not DocumentAccess.objects.exists()
+
+
+def test_the_officer_prints_the_case_with_every_rounds_opinions(case, officer_client):
+    from tests.reviews.factories import ReviewAssignmentFactory
+
+    ReviewAssignmentFactory(application=case, decision="approve", reason="符合认定标准")
+    page = officer_client.get(f"{APPLICATIONS}{case.pk}/change/").content.decode()
+    assert f"{APPLICATIONS}{case.pk}/print/" in page
+    printed = officer_client.get(f"{APPLICATIONS}{case.pk}/print/").content.decode()
+    assert case.reference in printed and "马秀兰" in printed and ID_NUMBER in printed
+    assert "符合认定标准" in printed and "通过" in printed and "专家评审中" in printed
+    assert DocumentAccess.objects.filter(application=case, role="officer").count() == 2  # the page, the print
+    stranger = Client()
+    stranger.force_login(UserFactory(is_staff=True, id_number=""))
+    assert stranger.get(f"{APPLICATIONS}{case.pk}/print/").status_code == 403
