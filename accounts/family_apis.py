@@ -11,6 +11,7 @@ from accounts import family
 from accounts.serializers import FamilyAddInput, FamilyAuthorisationInput, FamilyConfirmInput, FamilyLinkOutput
 from config.api.schema import problems
 from config.auth import authenticated_user, client_of
+from config.uploads import single_file
 
 
 class FamilyListCreateApi(APIView):
@@ -62,6 +63,7 @@ class FamilyDetailApi(APIView):
 
 class FamilyAuthorisationApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "upload"
 
     @extend_schema(
         request={"multipart/form-data": FamilyAuthorisationInput},
@@ -70,6 +72,7 @@ class FamilyAuthorisationApi(APIView):
         description="状态变为“待经办人员核实授权书”；经办人员核实后绑定。再次上传即替换。",
     )
     def post(self, request: Request, pk: int) -> Response:
+        single_file(request, "file")
         data = FamilyAuthorisationInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticated_user(request)

@@ -226,6 +226,7 @@ class DeskApplicationAdmin(PersonSearchAdmin, admin.ModelAdmin):
                     file=values["file"],
                     issued_on=values["issued_on"],
                     hospital_code=values["hospital"].code if values["hospital"] else None,
+                    issuer_required=True,
                 )
                 messages.success(request, f"已上传“{document.get_kind_display()}”。")
             elif action == "delete":

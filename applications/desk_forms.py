@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.identity import validate_id_number, validate_mobile
-from applications.models import MEDICAL_KINDS, Disease, DocumentKind, Hospital
+from applications.models import Disease, DocumentKind, Hospital
 from applications.selectors import disease_list, hospital_list
 from config.domain import DomainError
 
@@ -106,14 +106,6 @@ class DeskUploadForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["hospital"].queryset = hospital_list()  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("kind") in MEDICAL_KINDS:  # a hospital's document counts only with its date and issuer
-            for name in ("issued_on", "hospital"):
-                if not data.get(name):
-                    self.add_error(name, f"医院出具的材料请填写{self.fields[name].label}。")
-        return data
 
 
 def form_errors_add(form: forms.Form, error: DomainError) -> None:

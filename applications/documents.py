@@ -18,7 +18,15 @@ from django.utils import timezone
 from accounts.models import User
 from applications.access import private_file_open
 from applications.form import FILE_NAME, application_form_digest, application_form_render
-from applications.models import EDITABLE_STATUSES, Application, ApplicationStatus, Document, DocumentKind, Hospital
+from applications.models import (
+    EDITABLE_STATUSES,
+    MEDICAL_KINDS,
+    Application,
+    ApplicationStatus,
+    Document,
+    DocumentKind,
+    Hospital,
+)
 from applications.workflow import appeal_deadline, application_lock
 from config.domain import Conflict, InvalidInput, InvalidState, PayloadTooLarge
 from config.uploads import upload_check
@@ -46,7 +54,10 @@ def document_add(
     file: UploadedFile,
     issued_on: dt.date | None = None,
     hospital_code: str | None = None,
+    issuer_required: bool = False,
 ) -> Document:
+    """Add a scan. `issuer_required` (a desk filing in person, with the paper in hand): a hospital's
+    document is refused without its issue date and issuer, rather than left to the check to ask for."""
     application = application_lock(application_id=application.pk)
     _require_editable(application)
 
@@ -60,6 +71,10 @@ def document_add(
         hospital = Hospital.objects.filter(code=hospital_code).first()
         if hospital is None:
             errors.append({"field": "hospital", "code": "unknown_hospital", "message": "出具机构不在医疗机构名录中。"})
+    if issuer_required and kind in MEDICAL_KINDS:
+        for field, value, label in (("issued_on", issued_on, "出具日期"), ("hospital", hospital_code, "出具医院")):
+            if not value:
+                errors.append({"field": field, "code": "required", "message": f"医院出具的材料请填写{label}。"})
     if errors:
         raise InvalidInput(errors[0]["message"], errors=errors)
 

@@ -9,18 +9,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from accounts.identity import ascii_width, mask_id_number, mask_name, mask_phone, normalize_id_number
+from accounts.identity import (
+    ID_NUMBER_RE,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    normalize_id_number,
+    validate_mobile,
+)
 from accounts.models import User
 from applications.access import record_reads_log
 from applications.access_models import PersonSearch, ReaderRole, SearchKind
 from config.auth import authenticated_user, client_of
 
 IDENTITY_PERMISSION = "applications.view_applicant_identity"
-ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
-PHONE = re.compile(r"^1\d{10}$")
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -29,11 +35,12 @@ def search_term_read(term: str) -> tuple[str | None, str]:
     these (a reference, a code: nothing personal) — and the term as it is stored (full-width digits
     and a lower-case x read as typed on a phone; spaces and dashes in a number dropped)."""
     number = normalize_id_number(term)
-    if ID_NUMBER.match(number):
+    if ID_NUMBER_RE.match(number):  # the shape only: a search for a mistyped number is a search too
         return SearchKind.ID_NUMBER, number
-    phone = re.sub(r"[\s-]", "", ascii_width(term)).removeprefix("+86")
-    if PHONE.match(phone):
-        return SearchKind.PHONE, phone
+    try:
+        return SearchKind.PHONE, validate_mobile(term)
+    except ValidationError:
+        pass
     if CJK.search(term):
         return SearchKind.NAME, term.strip()
     return None, term

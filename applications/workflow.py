@@ -128,6 +128,10 @@ def _event(
     )
 
 
+# The bureau has approved the case: approved, then announced, then in effect.
+APPROVED_STATUSES = frozenset({S.APPROVED, S.IN_ANNOUNCEMENT, S.EFFECTIVE})
+
+
 def application_decision(*, application: Application) -> ApplicationEvent | None:
     """The event of the bureau's decision on the case as it stands (what its decision letter is about):
     the newest rejection of a rejected case; the newest approval of an approved, announced or effective
@@ -137,7 +141,7 @@ def application_decision(*, application: Application) -> ApplicationEvent | None
         decided = S.REJECTED
     elif application.kind == ApplicationKind.ANNUAL_REVIEW:
         decided = S.EFFECTIVE if application.status == S.EFFECTIVE else None
-    elif application.status in (S.APPROVED, S.IN_ANNOUNCEMENT, S.EFFECTIVE):
+    elif application.status in APPROVED_STATUSES:
         decided = S.APPROVED
     else:
         decided = None

@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -74,9 +75,13 @@ class ExportXlsxAdmin:
     def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)  # type: ignore[attr-defined]
-        queryset = changelist.get_queryset(request)
-        count = queryset.count()
+        try:
+            changelist = self.get_changelist_instance(request)  # type: ignore[attr-defined]
+            queryset = changelist.get_queryset(request)
+            count = queryset.count()
+        except (IncorrectLookupParameters, FieldError, ValidationError):  # a filter the list does not offer
+            messages.error(request, "筛选条件无效，请在列表中重新筛选后再导出。")
+            return HttpResponseRedirect("../")
         if count > settings.EXPORT_MAX_ROWS:
             messages.error(request, f"共{count}条，超过一次导出的上限{settings.EXPORT_MAX_ROWS}条，请先筛选缩小范围。")
             return HttpResponseRedirect(f"../{changelist.get_query_string()}")

@@ -30,7 +30,7 @@ from reviews.serializers import (
     StatisticsQuery,
 )
 from reviews.services import review_decide
-from reviews.statistics import application_statistics
+from reviews.statistics import application_statistics, statistics_period
 
 # The API accepts start dates in this range, so every deadline stays inside the lunar tables.
 FIRST_START = datetime.date(2000, 1, 1)
@@ -250,4 +250,5 @@ class StatisticsApi(APIView):
     def get(self, request: Request) -> Response:
         query = StatisticsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(StatisticsOutput(application_statistics(**query.validated_data)).data)
+        date_from, date_to = statistics_period(**query.validated_data)
+        return Response(StatisticsOutput(application_statistics(date_from=date_from, date_to=date_to)).data)

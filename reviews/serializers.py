@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,7 +17,6 @@ from applications.models import ApplicationChannel, ApplicationStatus
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
 from reviews.models import Decision, ReviewAssignment
 from reviews.selectors import application_is_overdue
-from reviews.statistics import STATS_MAX_DAYS
 
 # --- input -----------------------------------------------------------------------------------------
 
@@ -247,16 +245,6 @@ def _sex_and_age(id_number: str, *, today: dt.date) -> tuple[str | None, int | N
 class StatisticsQuery(serializers.Serializer):
     date_from = serializers.DateField(required=False, help_text="提交日期起（含），默认本年1月1日")
     date_to = serializers.DateField(required=False, help_text="提交日期止（含），默认今天")
-
-    def validate(self, attrs: dict[str, dt.date]) -> dict[str, dt.date]:
-        today = timezone.localdate()
-        date_to = attrs.get("date_to") or today
-        date_from = attrs.get("date_from") or date_to.replace(month=1, day=1)
-        if date_from > date_to:
-            raise serializers.ValidationError({"date_from": "起始日期不能晚于截止日期。"})
-        if (date_to - date_from).days > STATS_MAX_DAYS:
-            raise serializers.ValidationError({"date_from": "统计区间不能超过三年。"})
-        return {"date_from": date_from, "date_to": date_to}
 
 
 class StatisticsCountsOutput(serializers.Serializer):

@@ -13,8 +13,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from applications.models import LOW_RATING, Application, ApplicationChannel, ApplicationStatus, ServiceRating
+from applications.workflow import APPROVED_STATUSES
+from config.domain import InvalidInput
 
-DECIDED_APPROVED = (ApplicationStatus.APPROVED, ApplicationStatus.IN_ANNOUNCEMENT, ApplicationStatus.EFFECTIVE)
 STILL_OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.NEEDS_SUPPLEMENT, ApplicationStatus.UNDER_REVIEW)
 STATS_MAX_DAYS = 3 * 366
 
@@ -22,11 +23,23 @@ STATS_MAX_DAYS = 3 * 366
 COLUMNS = {
     "received": lambda status, accepted: True,
     "accepted": lambda status, accepted: accepted,
-    "approved": lambda status, accepted: status in DECIDED_APPROVED,
+    "approved": lambda status, accepted: status in APPROVED_STATUSES,
     "rejected": lambda status, accepted: status == ApplicationStatus.REJECTED,
     "withdrawn": lambda status, accepted: status == ApplicationStatus.WITHDRAWN,
     "open": lambda status, accepted: status in STILL_OPEN,
 }
+
+
+def statistics_period(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The period asked for: to today and from the year's first day by default, never backwards, at
+    most `STATS_MAX_DAYS` long."""
+    date_to = date_to or timezone.localdate()
+    date_from = date_from or date_to.replace(month=1, day=1)
+    if date_from > date_to:
+        raise InvalidInput("起始日期不能晚于截止日期。", code="period_backwards", field="date_from")
+    if (date_to - date_from).days > STATS_MAX_DAYS:
+        raise InvalidInput("统计区间不能超过三年。", code="period_too_long", field="date_from")
+    return date_from, date_to
 
 
 def statistics_rows(*, date_from: dt.date, date_to: dt.date) -> QuerySet[Any, Any]:

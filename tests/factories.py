@@ -163,7 +163,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             problems=[{"code": "document_missing", "field": "documents.id_card_back", "message": "缺少身份证国徽面。"}],
         )
         under_review = factory.Trait(**ACCEPTED, status=S.UNDER_REVIEW)
-        rejected = factory.Trait(**ACCEPTED, status=S.REJECTED)
+        rejected = factory.Trait(**ACCEPTED, status=S.REJECTED, history=_events(*ACCEPTED_PATH, S.REJECTED))
         approved = factory.Trait(
             **ACCEPTED,
             status=S.APPROVED,

@@ -77,3 +77,8 @@ def test_only_staff_who_may_see_the_list_export_it():
     client = Client()
     client.force_login(UserFactory(is_staff=True, id_number=""))
     assert client.get(APPLICATIONS + "export/").status_code == 403
+
+
+def test_a_filter_the_list_does_not_offer_is_sent_back_not_a_server_error(client_of_officer):
+    refused = client_of_officer.get(APPLICATIONS + "export/?bogus=1", follow=True)
+    assert refused.status_code == 200 and "筛选条件无效" in refused.content.decode()

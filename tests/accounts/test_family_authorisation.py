@@ -104,3 +104,10 @@ def test_a_member_with_a_phone_consents_by_code_not_on_paper(owner):
     assert refused.status_code == 409 and refused.json()["type"] == "family_consent_by_sms"
     other = bearer_client(UserFactory(username="stranger"))
     assert upload(other, link["id"]).status_code == 404
+
+
+def test_one_authorisation_file_per_upload(owner, link):
+    files = [SimpleUploadedFile(f"{n}.png", png_bytes(), "image/png") for n in ("a", "b")]
+    refused = owner.post(f"/api/v1/family/{link['id']}/authorisation/", {"file": files}, format="multipart")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "file"
+    assert FamilyLink.objects.get().status == "pending"

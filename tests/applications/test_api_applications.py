@@ -176,6 +176,8 @@ def test_submit_queues_the_check_on_commit(client, draft, django_capture_on_comm
 @pytest.mark.parametrize("state", ["under_review", "rejected", "withdrawn"])
 def test_submit_refused_outside_draft_or_supplement(applicant, state):
     application = ApplicationFactory(applicant=applicant, **{state: True})
+    # Submitted a day ago, as such a case was (a submit seconds after the last one is its retry).
+    application.events.update(at=timezone.now() - dt.timedelta(days=1))
     response = bearer_client(applicant).post(f"{LIST}{application.pk}/submit/")
     assert response.status_code == 409
     assert response.json()["type"] == "cannot_submit"
