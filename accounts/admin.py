@@ -19,12 +19,15 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from accounts import export_admin
 from accounts.family import family_authorisation_confirm, family_authorisation_open
 from accounts.identity import mask_id_number, validate_id_number, validate_mobile
 from accounts.models import FamilyLink, LoginLockout, User
 from accounts.roles import is_officer
 from config.auth import authenticated_user, client_of
 from config.domain import DomainError, NotFound
+
+__all__ = ["export_admin"]  # 我的导出任务 registers itself
 
 
 class UserAdminForm(UserChangeForm):

@@ -132,3 +132,41 @@ class LoginLockout(AccessAttempt):
 
     def __str__(self) -> str:
         return f"{self.username or '未知用户'}（{self.ip_address or '未知地址'}）"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "正在导出"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+    EXPIRED = "expired", "已过期删除"
+
+
+class ExportJob(models.Model):
+    """An Excel export of an admin list too long to make while the officer waits (config/export_jobs.py):
+    the list as filtered on screen, written in the background to private storage, downloaded only by
+    the person who asked, deleted after EXPORT_KEEP_HOURS."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs", verbose_name="申请人"
+    )
+    model = models.CharField("列表", max_length=100)  # app_label.model_name of the admin list
+    query = models.CharField("筛选条件", max_length=2000, blank=True)  # the list's query string
+    title = models.CharField("名称", max_length=100)
+    status = models.CharField("状态", max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_done = models.PositiveIntegerField("已导出行数", default=0)
+    file = models.CharField("文件", max_length=200, blank=True)  # its name in the private default storage
+    error = models.CharField("失败原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "导出任务"
+        verbose_name_plural = "我的导出任务"
+        indexes = [models.Index(fields=["status", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.created_at:%Y-%m-%d %H:%M}）" if self.created_at else self.title

@@ -15,9 +15,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.identity import mask_id_number, mask_name, mask_phone
-from applications import desk_admin, documents, selectors, services
+from applications import desk_admin, documents, registry_admin, selectors, services
 from applications.forms import DiseaseAdminForm
 from applications.models import (
     Application,
@@ -41,20 +42,21 @@ from config.auth import authenticated_user
 from config.domain import DomainError
 from config.export import ExportXlsxAdmin
 from reviews.admin import ReviewAssignmentInline, ReviewOverdueFilter
+from reviews.admin.batch import batch_assign_cases
 from reviews.announcements import announcement_entries_republish
 
 __all__ = ["desk_admin"]  # the desk's pages (代办申请) register themselves there
 
 
 @admin.register(DiseaseCategory)
-class DiseaseCategoryAdmin(admin.ModelAdmin):
+class DiseaseCategoryAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Disease)
-class DiseaseAdmin(admin.ModelAdmin):
+class DiseaseAdmin(SimpleHistoryAdmin):
     list_display = [
         "code",
         "name",
@@ -99,7 +101,7 @@ class DeskPostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hospital)
-class HospitalAdmin(admin.ModelAdmin):
+class HospitalAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "level", "region_code", "is_designated", "can_appraise"]
     list_filter = ["level", "is_designated", "can_appraise", "region_code"]
     search_fields = ["code", "name"]
@@ -114,6 +116,9 @@ class InsuredPersonAdmin(PersonSearchAdmin, admin.ModelAdmin):
     search_help_text = "完整身份证号码或姓名（每次查询均记录）"
     person_search_where = "参保人员"
     readonly_fields = ["updated_at"]
+
+    def get_urls(self) -> list[URLPattern]:
+        return registry_admin.import_urls(self) + super().get_urls()  # 导入登记文件 (registry_admin.py)
 
     @admin.display(description="姓名")
     def masked_name(self, obj: InsuredPerson) -> str:
@@ -217,7 +222,7 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
         return list(dict.fromkeys([*concrete, *self.readonly_fields]))
 
     inlines = [DocumentInline, EventInline, ReviewAssignmentInline]
-    actions = ["check_again"]
+    actions = ["check_again", batch_assign_cases]
 
     @admin.action(description="重新进行完整性检查（自动重试已停止的待检查申请）", permissions=["change"])
     def check_again(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
@@ -385,7 +390,7 @@ class ServiceRatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RetentionPolicy)
-class RetentionPolicyAdmin(admin.ModelAdmin):
+class RetentionPolicyAdmin(SimpleHistoryAdmin):
     list_display = ["record", "days", "reminder_days"]
     list_editable = ["days", "reminder_days"]
 

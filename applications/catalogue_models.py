@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from config.fields import BlindIndexField, EncryptedCharField
 
@@ -40,6 +41,7 @@ class DiseaseCategory(models.Model):
     code = models.SlugField("类别代码", max_length=40, unique=True)
     name = models.CharField("类别名称", max_length=50)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    history = HistoricalRecords(verbose_name="病种类别修改记录", verbose_name_plural="病种类别修改记录")
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -108,6 +110,8 @@ class Disease(models.Model):
         help_text="艾滋病、精神障碍等病种不得以能识别患者的方式公开（《艾滋病防治条例》第三十九条、《精神卫生法》第四条）。"
         "修改后，已公示名单随之更新。",
     )
+    # Who changed the evidence, ratios, limits or publication, when, and from what (admin 历史记录).
+    history = HistoricalRecords(verbose_name="病种修改记录", verbose_name_plural="病种修改记录")
 
     class Meta:
         ordering = ["category__sort_order", "code"]
@@ -130,6 +134,7 @@ class Hospital(models.Model):
     region_code = models.CharField("行政区划代码", max_length=6)
     is_designated = models.BooleanField("定点医疗机构", default=True)
     can_appraise = models.BooleanField("可出具鉴定意见", default=False)
+    history = HistoricalRecords(verbose_name="医疗机构修改记录", verbose_name_plural="医疗机构修改记录")
 
     class Meta:
         ordering = ["code"]

@@ -241,7 +241,9 @@ def _appraisal_problems(
 
 
 def _insurance_problems(application: Application) -> list[Problem]:
+    """The registry's word on the applicant; their 参保地 is noted on the application (the check saves it)."""
     person = InsuredPerson.objects.filter(id_number=application.applicant.id_number).first()
+    application.region_code = person.region_code if person is not None else ""
     if person is None:
         return [_problem("not_insured", "insured", "未查询到您的参保登记信息，请确认已在本统筹区参加基本医疗保险。")]
     problems = []

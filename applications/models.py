@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from applications.access_models import (  # noqa: F401 - the kernel's names, as before
     ACCESS_SUBJECTS,
@@ -164,6 +165,10 @@ class Application(models.Model):
     problems = models.JSONField("待补正问题", default=list, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    # 参保地: the applicant's district on the insured registry when the completeness check read it (statistics).
+    region_code = models.CharField("参保地区划代码", max_length=6, blank=True)
+    # The bureau's newest decision on the case (workflow.DECISIONS): the statistics' 办结 and its working days.
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     review_deadline = models.DateField("评审截止日期", null=True, blank=True)
     review_round = models.PositiveSmallIntegerField("评审轮次", default=0)
     # The day the review clock (re)started: acceptance, or an appeal / upheld objection.
@@ -334,6 +339,7 @@ class RetentionPolicy(models.Model):
         "保存期限（天）", validators=[MinValueValidator(1)], help_text="草稿自最后修改起算；其他自结论或终止之日起算"
     )
     reminder_days = models.PositiveIntegerField("提前提醒（天）", default=0, help_text="仅草稿：删除前提醒申请人")
+    history = HistoricalRecords(verbose_name="保存期限修改记录", verbose_name_plural="保存期限修改记录")
 
     class Meta:
         ordering = ["record"]

@@ -324,7 +324,7 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
             data={"problems": problems},
         )
         application.problems = problems
-        application.save(update_fields=["status", "problems", "updated_at"])
+        application.save(update_fields=["status", "problems", "region_code", "updated_at"])
         notification_send(
             user=application.applicant,
             application=application,
@@ -346,7 +346,7 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
         application=application, to=ApplicationStatus.UNDER_REVIEW, actor=None, reason="材料齐全，予以受理"
     )
     application.problems = []
-    application.save(update_fields=["status", "problems", "updated_at"])
+    application.save(update_fields=["status", "problems", "region_code", "updated_at"])
     review_accept(application=application, on=today)
     notification_send(
         user=application.applicant,

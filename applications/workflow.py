@@ -56,6 +56,17 @@ TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
+# The bureau's decisions: approving or rejecting a case, or renewing a benefit on its annual review (on
+# the check or by its expert). Each stamps the application's `decided_at` (the statistics' 办结).
+DECISIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (S.UNDER_REVIEW, S.APPROVED),
+        (S.UNDER_REVIEW, S.REJECTED),
+        (S.SUBMITTED, S.EFFECTIVE),
+        (S.UNDER_REVIEW, S.EFFECTIVE),
+    }
+)
+
 # The states in which the applicant may withdraw: every state with an edge to `withdrawn`.
 WITHDRAWABLE_STATUSES = frozenset(source for source, target in TRANSITIONS if target == S.WITHDRAWN)
 
@@ -103,6 +114,10 @@ def application_transition(
         data=data,
         label=label,
     )
+    if (application.status, to) in DECISIONS:
+        # Written at once: callers save the row with the fields they changed, never this one.
+        application.decided_at = event.at
+        Application.objects.filter(pk=application.pk).update(decided_at=event.at)
     application.status = to
     return event
 

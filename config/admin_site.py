@@ -5,6 +5,7 @@ are in locale/zh_Hans (settings: LOCALE_PATHS)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from axes.apps import AppConfig as AxesAppConfig
@@ -12,9 +13,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.templatetags import admin_list
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
+from django.urls import URLPattern, URLResolver, path
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString
@@ -29,6 +31,15 @@ class BureauAdminSite(admin.AdminSite):
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
         self.site_header = self.site_title = settings.ADMIN_SITE_HEADER
+        self.pages: list[tuple[str, Callable[..., HttpResponse], str]] = []
+
+    def page_add(self, route: str, view: Callable[..., HttpResponse], *, name: str) -> None:
+        """A page of an app's own that belongs to no model (reviews' 统计分析), for signed-in staff."""
+        self.pages.append((route, view, name))
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        pages = [path(route, self.admin_view(view), name=name) for route, view, name in self.pages]
+        return [*pages, *super().get_urls()]
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         """The start page with the signed-in staff member's dashboard (`ADMIN_DASHBOARD`) above the apps."""

@@ -55,6 +55,12 @@ JOBS: dict[str, Job] = {
         ("daily", "06:00"),
         "与医保信息平台对账",
     ),
+    "statistics_warm": Job(
+        "reviews.cohorts.statistics_warm", "reviews.tasks.statistics_warm_task", ("every", 5), "统计数据按月预先计算"
+    ),
+    "exports_expire": Job(
+        "config.export_jobs.exports_expire", "accounts.tasks.exports_expire_task", ("every", 60), "删除过期的导出文件"
+    ),
 }
 TASK_PREFIX = "job: "  # a beat entry's name: the prefix and the job's name
 INTERVAL_UNITS = {"days": "天", "hours": "小时", "minutes": "分钟", "seconds": "秒", "microseconds": "微秒"}

@@ -168,6 +168,11 @@ CATALOGUE: dict[NotificationKind, Message] = {
         body="该案件已超过评审时限，请立即提交意见。",
         sms="评审案件{reference}已超期，请立即处理。",
     ),
+    K.OFFICER_REMINDER: Message(
+        title="经办人员催办{count}件评审案件",
+        body="{message}\n\n催办的案件：\n{lines}",
+        sms="经办人员催办您的评审案件，请尽快登录后台提交评审意见。",
+    ),
     # --- officers
     K.UNASSIGNED: Message(
         title="申请{reference}缺少可分派的评审专家",

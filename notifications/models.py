@@ -42,6 +42,7 @@ class NotificationKind(models.TextChoices):
     ESCALATION_ASSIGNED = "escalation_assigned", "意见分歧复核案件"
     SLA_REMINDER = "sla_reminder", "评审即将到期"
     SLA_OVERDUE = "sla_overdue", "评审已超期"
+    OFFICER_REMINDER = "officer_reminder", "经办人员催办"
     # to officers
     UNASSIGNED = "unassigned", "缺少可分派专家"
     SPLIT = "split", "专家意见分歧待裁决"

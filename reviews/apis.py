@@ -244,8 +244,12 @@ class StatisticsApi(APIView):
     @extend_schema(
         parameters=[StatisticsQuery],
         responses={200: StatisticsOutput, **problems(400, 403)},
-        summary="申请统计（经办人员）：按月、按办理渠道",
-        description="统计首次提交日期在区间内的申请：受理、通过、未通过、撤回、在办的数量；区间默认本年。",
+        summary="申请统计（经办人员）：按月、办理渠道、病种类别、参保地",
+        description=(
+            "统计首次提交日期在区间内的申请：受理、通过、未通过、撤回、在办、办结、超期的数量，办结率与超期率，"
+            "受理至决定的工作日数（中位数、第90百分位），好差评，以及复核日期在区间内的年度资格复核完成率；"
+            "区间默认本年。"
+        ),
     )
     def get(self, request: Request) -> Response:
         query = StatisticsQuery(data=request.query_params)

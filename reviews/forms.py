@@ -57,3 +57,14 @@ class ExpertPickForm(forms.Form):
         field = self.fields["expert"]
         assert isinstance(field, ExpertChoiceField)
         field.queryset = experts_with_load(exclude=exclude)
+
+
+class ReminderForm(forms.Form):
+    """The officer's reminder text (催办), sent to the experts of the chosen cases."""
+
+    message = forms.CharField(
+        label="催办内容",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 70}),
+        help_text="发送给所选案件的评审专家（站内消息，并按设置发送短信）；每位专家只收到一条，列出其全部案件。",
+    )

@@ -11,8 +11,10 @@ import datetime as dt
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from config.fields import EncryptedCharField
+from config.history import ReferenceHistory
 
 CALENDAR_MIN_YEAR = 1900
 CALENDAR_MAX_YEAR = 2099
@@ -34,6 +36,9 @@ class CalendarYear(models.Model):
     source = models.CharField("数据来源", max_length=200, blank=True, help_text="例如：国务院办公厅通知文号")
     notes = models.TextField("备注", blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords(
+        verbose_name="日历年度修改记录", verbose_name_plural="日历年度修改记录", excluded_fields=["updated_at"]
+    )
 
     class Meta:
         verbose_name = "日历年度"
@@ -82,6 +87,12 @@ class CalendarDay(models.Model):
         help_text="官方数据会随重新载入更新；人工录入的日期不会被覆盖。",
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # is_working_day is the database's own (generated from kind): the history keeps kind.
+    history = HistoricalRecords(
+        verbose_name="节假日修改记录",
+        verbose_name_plural="节假日修改记录",
+        excluded_fields=["is_working_day", "updated_at"],
+    )
 
     class Meta:
         verbose_name = "节假日/调休日"
@@ -108,6 +119,12 @@ class ExpertProfile(models.Model):
     capacity = models.PositiveSmallIntegerField("同时评审上限", default=30)
     # Shown to applicants in their access record instead of the expert's name (PIPL: who handled my data).
     institution = models.CharField("所在单位", max_length=100, blank=True)
+    history = ReferenceHistory(
+        verbose_name="评审专家修改记录",
+        verbose_name_plural="评审专家修改记录",
+        m2m_fields=[specialties],
+        m2m_verbose_name="评审专家擅长病种修改记录",
+    )
 
     class Meta:
         verbose_name = "评审专家"

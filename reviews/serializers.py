@@ -254,6 +254,12 @@ class StatisticsCountsOutput(serializers.Serializer):
     rejected = serializers.IntegerField(help_text="其中未通过")
     withdrawn = serializers.IntegerField(help_text="其中已撤回")
     open = serializers.IntegerField(help_text="其中仍在办理（待检查、待补正、评审中）")
+    decided = serializers.IntegerField(help_text="其中已办结：已受理且现为评审通过（含公示中、待遇生效）或未通过")
+    overdue = serializers.IntegerField(
+        help_text="其中超期：评审截止日期后才作出决定，或评审中已过截止日期（待补正期间计时暂停，不计）"
+    )
+    completion_rate = serializers.FloatField(allow_null=True, help_text="办结率 = 已办结 ÷ 已受理；无受理时为空")
+    overdue_rate = serializers.FloatField(allow_null=True, help_text="超期率 = 超期 ÷ 已受理；无受理时为空")
 
 
 class StatisticsMonthOutput(StatisticsCountsOutput):
@@ -263,6 +269,30 @@ class StatisticsMonthOutput(StatisticsCountsOutput):
 class StatisticsChannelOutput(StatisticsCountsOutput):
     channel = serializers.ChoiceField(choices=ApplicationChannel.choices)
     channel_display = serializers.CharField()
+
+
+class StatisticsCategoryOutput(StatisticsCountsOutput):
+    category = serializers.CharField(help_text="病种类别名称")
+
+
+class StatisticsDistrictOutput(StatisticsCountsOutput):
+    district_code = serializers.CharField(help_text="参保地行政区划代码；参保登记中找不到申请人时为空")
+    district = serializers.CharField(help_text="参保地区县名称，或“未登记参保地”")
+
+
+class StatisticsDurationsOutput(serializers.Serializer):
+    count = serializers.IntegerField(help_text="已办结且有决定记录的申请数")
+    median = serializers.IntegerField(allow_null=True, help_text="受理至决定的工作日数中位数（最近秩），无办结时为空")
+    p90 = serializers.IntegerField(allow_null=True, help_text="受理至决定的工作日数第90百分位（最近秩）")
+    average = serializers.FloatField(allow_null=True, help_text="受理至决定的平均工作日数")
+
+
+class StatisticsAnnualReviewsOutput(serializers.Serializer):
+    due = serializers.IntegerField(help_text="复核日期在区间内的待遇认定（待遇期已满、已撤销或已终止的除外）")
+    reviewed = serializers.IntegerField(help_text="其中已复核通过")
+    in_progress = serializers.IntegerField(help_text="其中年度复核正在办理")
+    lapsed = serializers.IntegerField(help_text="其中逾期未复核已失效")
+    completion_rate = serializers.FloatField(allow_null=True, help_text="年度复核完成率 = 已复核 ÷ 应复核")
 
 
 class StatisticsScoreOutput(serializers.Serializer):
@@ -281,6 +311,10 @@ class StatisticsOutput(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     totals = StatisticsCountsOutput()
+    durations = StatisticsDurationsOutput(help_text="已办结申请自受理至决定的工作日数（工作日历同评审期限）")
     ratings = StatisticsRatingsOutput(help_text="好差评：区间内作出的服务评价")
+    annual_reviews = StatisticsAnnualReviewsOutput(help_text="年度资格复核：复核日期在区间内的待遇认定")
     by_month = StatisticsMonthOutput(many=True)
     by_channel = StatisticsChannelOutput(many=True, help_text="每个办理渠道一行（没有申请的为0）")
+    by_category = StatisticsCategoryOutput(many=True, help_text="每个病种类别一行（没有申请的为0）")
+    by_district = StatisticsDistrictOutput(many=True, help_text="申请人参保地（区县）有申请的各一行")

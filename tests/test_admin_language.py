@@ -96,6 +96,8 @@ def admin_pages() -> list[str]:
         if first is not None:
             try:
                 pages.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+                if hasattr(model_admin, "history_view"):  # reference data's history (django-simple-history)
+                    pages.append(reverse("admin:{}_{}_history".format(*info), args=[first.pk]))
             except NoReverseMatch:
                 pass
     return pages

@@ -37,7 +37,14 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 BUREAU_NAME = env("BUREAU_NAME", "酒泉市医疗保障局")
 ADMIN_SITE_HEADER = env("ADMIN_SITE_HEADER", f"{BUREAU_NAME} 门诊慢特病业务系统")
 ADMIN_DASHBOARD = "applications.dashboard.dashboard_for"  # the admin start page's numbers per role
-EXPORT_MAX_ROWS = 50_000  # one Excel export of an admin list (config/export.py); filter to export more
+# Excel export of an admin list (config/export.py): up to EXPORT_SYNC_ROWS rows the file comes at once; up to
+# EXPORT_MAX_ROWS it is written in the background and kept EXPORT_KEEP_HOURS for the person who asked.
+EXPORT_SYNC_ROWS = env_int("EXPORT_SYNC_ROWS", 5_000)
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 500_000)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+# The statistics (reviews/cohorts.py): a whole past month's counts are kept this many minutes; the
+# statistics_warm job counts them again every 5. 0: every figure counted live on each request.
+STATISTICS_MONTH_MINUTES = env_int("STATISTICS_MONTH_MINUTES", 15)
 # Demo accounts (seed_demo) exist only where this is on.
 DEMO_MODE = env_bool("DEMO_MODE", False)
 
@@ -59,6 +66,7 @@ INSTALLED_APPS = [
     "config.admin_site.LockoutConfig",  # django-axes, named in Chinese
     "csp",
     "django_prometheus",
+    "simple_history",  # reference data keeps its history (who, when, old → new)
     # The lifecycle, top to bottom (each imports only those below it; see pyproject.toml, import-linter).
     "applications",
     "reviews",
@@ -78,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # the history records who made the change
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -174,6 +183,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# The project's own static files (the admin's stylesheet, static/bureau/admin.css).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- File storage: private by design. Local files by default, S3 (private bucket) when configured.
 # MEDIA_URL is deliberately unset: no document is ever reachable except through the

@@ -4,6 +4,7 @@ facts an expert and an officer read (completeness checks, the clock, the documen
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -17,13 +18,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.identity import mask_id_number, mask_name
+from accounts.identity import birth_date, mask_id_number, mask_name, sex_label
 from accounts.models import User
 from accounts.roles import is_officer
-from applications.models import Application, ApplicationEvent, ApplicationStatus, Document
+from applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Document,
+    DocumentKind,
+    Hospital,
+    InsuredPerson,
+)
 from config.auth import authenticated_user
 from reviews.clock import review_deadline_explain
-from reviews.models import ReviewAssignment
+from reviews.models import Decision, ReviewAssignment
 from reviews.selectors import case_reader_role, due_soon_until, overdue, pending_work, working_days_left_for
 
 # Amber from this many working days left (the SLA sweep reminds the experts then), red from 0.
@@ -183,8 +192,10 @@ def case_context(application: Application, *, reader: User) -> dict[str, Any]:
         for event in application.events.all()
         if event.from_status == ApplicationStatus.SUBMITTED or (event.data or {}).get("problems")
     ]
-    documents = []
-    for document in application.documents.all():
+    documents, forms = [], []
+    # The application form (申请表) leads the documents: the case in the applicant's own words.
+    ordered = sorted(application.documents.all(), key=lambda d: d.kind != DocumentKind.APPLICATION_FORM)
+    for document in ordered:
         if document.content_type.startswith("image/"):
             preview = "image"
         elif document.content_type == "application/pdf":
@@ -193,6 +204,8 @@ def case_context(application: Application, *, reader: User) -> dict[str, Any]:
             preview = ""
         url = reverse("admin:applications_document_file", args=[document.pk])
         documents.append({"document": document, "url": url, "preview": preview})
+        if document.kind == DocumentKind.APPLICATION_FORM:
+            forms.append(documents[-1])
     left = working_days_left_for(applications=[application]).get(application.pk)
     return {
         "application": application,
@@ -202,5 +215,52 @@ def case_context(application: Application, *, reader: User) -> dict[str, Any]:
         "days_left": days_left_html(application, left),
         "suspensions": list(application.clock_suspensions.all()),
         "documents": documents,
+        "application_forms": forms,
         "documents_readable": case_reader_role(user=reader, application=application) is not None,
     }
+
+
+def applicant_profile(application: Application, *, today: dt.date | None = None) -> str:
+    """女 · 58岁: sex and age from the ID number, what an expert may know of the applicant (blind review)."""
+    number = application.applicant.id_number or ""
+    born = birth_date(number)
+    parts = [sex_label(number)]
+    if born.year > 1:
+        today = today or timezone.localdate()
+        parts.append(f"{today.year - born.year - ((today.month, today.day) < (born.month, born.day))}岁")
+    return " · ".join(part for part in parts if part) or "—"
+
+
+def case_facts(application: Application, *, blind: bool) -> list[tuple[str, str]]:
+    """The case at a glance, label and text, for the top of the case pages. `blind` (an expert): the
+    applicant is only sex and age, no name, no ID number."""
+    number = application.applicant.id_number or ""
+    person = InsuredPerson.objects.filter(id_number=number).first() if number else None
+    codes = list(application.designated_points or [])
+    names = dict(Hospital.objects.filter(code__in=codes).values_list("code", "name"))
+    hospital = application.diagnosing_hospital
+    who = applicant_profile(application)
+    if not blind:
+        who = f"{masked_applicant(application)} · {who}"
+    return [
+        ("病种", f"{application.disease.name}（{application.disease.category.name}）"),
+        ("确诊", f"{application.diagnosis_date:%Y-%m-%d} · {hospital.name if hospital else '—'}"),
+        ("申请人", who),
+        ("参保类型", person.get_insurance_type_display() if person else "未查询到参保登记"),
+        ("申请渠道", application.get_channel_display()),
+        ("申请类型", f"{application.get_kind_display()} · 第{application.review_round}轮评审"),
+        ("定点医疗机构", "、".join(names.get(code, code) for code in codes) or "—"),
+    ]
+
+
+def earlier_rounds(application: Application) -> list[tuple[int, str]]:
+    """Each earlier round's opinions in a line (no expert named): 第1轮 → 补充材料：缺少检验报告；通过."""
+    rounds: dict[int, list[str]] = {}
+    for opinion in (
+        ReviewAssignment.objects.filter(application=application, round__lt=application.review_round, is_active=True)
+        .exclude(decision="")
+        .order_by("round", "decided_at", "id")
+    ):
+        text = Decision(opinion.decision).label
+        rounds.setdefault(opinion.round, []).append(f"{text}：{opinion.reason}" if opinion.reason else text)
+    return [(number, "；".join(lines)) for number, lines in rounds.items()]

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.roles import expert_candidates
 from reviews.models import ExpertProfile
@@ -14,7 +15,7 @@ from reviews.selectors import expert_load
 
 
 @admin.register(ExpertProfile)
-class ExpertProfileAdmin(admin.ModelAdmin):
+class ExpertProfileAdmin(SimpleHistoryAdmin):
     list_display = ["expert", "username", "specialty_list", "is_active", "capacity", "current_load"]
     list_filter = ["is_active", "specialties"]
     search_fields = ["user__username", "user__name"]

@@ -22,6 +22,7 @@ from applications.models import ApplicationStatus
 from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
+from reviews.admin.batch import batch_assign, batch_remind
 from reviews.admin.case import (
     AssignmentDeadlineFilter,
     CaseAssignment,
@@ -30,7 +31,9 @@ from reviews.admin.case import (
     OpinionFilter,
     case_application,
     case_context,
+    case_facts,
     days_left_html,
+    earlier_rounds,
     masked_applicant,
     request_is_officer,
     require_officer,
@@ -72,6 +75,7 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     change_list_template = "admin/reviews/reviewassignment/change_list.html"
     change_form_template = "admin/reviews/reviewassignment/change_form.html"
+    actions = [batch_assign, batch_remind]  # officers only (has_officer_permission)
     fieldsets = [
         (
             "案件",
@@ -115,6 +119,9 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not request_is_officer(request):
             queryset = queryset.filter(expert=request.user, is_active=True)
         return queryset
+
+    def has_officer_permission(self, request: HttpRequest) -> bool:
+        return request_is_officer(request)
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         # Open work first, the soonest deadline first.
@@ -245,12 +252,23 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         assignment = self.get_object(request, unquote(object_id))
         if assignment is None:  # not found, or another expert's: the admin redirects without data
             return super().change_view(request, object_id, form_url, extra_context)
+        context = self._case_page_context(request, assignment)
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def _case_page_context(
+        self, request: HttpRequest, assignment: ReviewAssignment, decision_form: ReviewDecisionForm | None = None
+    ) -> dict[str, Any]:
+        """The case page of one assignment: the facts on top (the applicant blind for an expert), the
+        documents, and beside them the decision form (bound again after a refused decision)."""
         application = case_application(assignment.application_id)
         assignment.application = application
+        officer = request_is_officer(request)
         context = {
             **case_context(application, reader=authenticated_user(request)),
             "assignment": assignment,
-            "is_officer": request_is_officer(request),
+            "is_officer": officer,
+            "facts": case_facts(application, blind=not officer),
+            "earlier_rounds": earlier_rounds(application),
         }
         context["title"] = f"评审案件 {application.reference}"
         if assignment.expert_id == request.user.pk:
@@ -258,15 +276,15 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             # Blind review: the round's other opinions show once every panel opinion is in.
             context["blind"] = not round_panel_complete(application_id=application.pk, round=assignment.round)
             if assignment_is_pending(assignment):
-                context["decision_form"] = ReviewDecisionForm()
-        if context["is_officer"] and assignment_is_pending(assignment):
+                context["decision_form"] = decision_form or ReviewDecisionForm()
+        if officer and assignment_is_pending(assignment):
             current = set(
                 application.assignments.filter(is_active=True, round=application.review_round).values_list(
                     "expert_id", flat=True
                 )
             )
             context["experts"] = [(u.pk, expert_label(u)) for u in experts_with_load(exclude=current)]
-        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+        return context
 
     def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The expert's decision form: `review_decide` checks and records it."""
@@ -274,9 +292,7 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if assignment is None:
             raise Http404
         form = ReviewDecisionForm(request.POST)
-        if not form.is_valid():
-            _form_errors(request, form)
-        else:
+        if form.is_valid():
             decision = form.cleaned_data["decision"]
             try:
                 review_decide(
@@ -287,13 +303,29 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
+                field = next((e["field"] for e in exc.errors or [] if e.get("field") in form.fields), None)
+                form.add_error(field, exc.message)
             else:
                 messages.success(
                     request, f"已提交评审意见：{Decision(decision).label}（{assignment.application.reference}）。"
                 )
                 # Back to the queue: reloading the case page would fetch (and log) every document again.
                 return HttpResponseRedirect(reverse("admin:reviews_reviewassignment_changelist"))
-        return HttpResponseRedirect(reverse("admin:reviews_reviewassignment_change", args=[assignment.pk]))
+        assignment.refresh_from_db()
+        if not assignment_is_pending(assignment):  # decided meanwhile, reassigned: nothing to fill in again
+            return HttpResponseRedirect(reverse("admin:reviews_reviewassignment_change", args=[assignment.pk]))
+        # The page again with the expert's choice and words kept, and the errors beside them.
+        context = {
+            **self.admin_site.each_context(request),
+            **self._case_page_context(request, assignment, decision_form=form),
+            "opts": self.opts,
+            "original": assignment,
+            "change": True,
+            "add": False,
+            "has_view_permission": True,
+            "media": self.media,
+        }
+        return TemplateResponse(request, self.change_form_template, context)
 
     def reassign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         require_officer(request)
@@ -326,6 +358,8 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             **case_context(application, reader=authenticated_user(request)),
+            "facts": case_facts(application, blind=False),
+            "earlier_rounds": earlier_rounds(application),
             "opts": self.opts,
             "title": f"评审处理：{application.reference}",
             "assignments": assignments,

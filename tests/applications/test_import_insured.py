@@ -102,7 +102,7 @@ def test_bad_rows_are_reported_with_their_line_numbers_and_good_rows_kept():
     ("row", "field"),
     [
         (f"{ZHANG},张建国,employee,62090,1998-07-01,active", "region_code"),
-        (f"{ZHANG},张建国,employee,620902,1998/07/01,active", "insured_since"),
+        (f"{ZHANG},张建国,employee,620902,1998/13/01,active", "insured_since"),  # no 13th month
         (f"{ZHANG},张建国,employee,620902,1950-01-01,active", "insured_since"),  # before the birth date
         (f"{ZHANG},张建国,employee,620902,1998-07-01,gone", "status"),
         ("62090219600315011,张建国,employee,620902,1998-07-01,active", "id_number"),

@@ -2,13 +2,17 @@
 
 Tests here carry the `browser` marker (skipped without /usr/bin/chromium, an error in CI) and run
 against pytest-django's `live_server`. On a failure every open page is saved as a screenshot under
-the test's tmp_path, and the paths are printed.
+the test's tmp_path, and the paths are printed. The `screenshot` fixture keeps the pages a flow shows
+(the officer's and the expert's workbench) as artifacts: PNGs under `$SCREENSHOT_DIR`, by default
+`var/screenshots/` (CI prints where they are).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +57,29 @@ def chromium() -> Iterator[object]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
+
+
+def _file_name(text: str) -> str:
+    return re.sub(r"[^\w-]+", "_", text)
+
+
+@pytest.fixture
+def screenshot(request) -> Callable[..., Path]:  # type: ignore[no-untyped-def]
+    """screenshot(page, "step") → the whole page saved as <test name>-<nn>-<step>.png in SCREENSHOT_DIR."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    test_name = _file_name(request.node.name)
+    taken: list[Path] = []
+
+    def take(page, step: str) -> Path:  # type: ignore[no-untyped-def]
+        path = SCREENSHOT_DIR / f"{test_name}-{len(taken) + 1:02d}-{_file_name(step)}.png"
+        page.screenshot(path=str(path), full_page=True)
+        taken.append(path)
+        return path
+
+    return take
 
 
 @pytest.fixture

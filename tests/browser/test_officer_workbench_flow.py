@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 ID_NUMBER = "62090219580314002X"
 
 
-def test_dashboard_search_case_and_export(new_page):
+def test_dashboard_search_case_and_export(new_page, screenshot):
     person = UserFactory(name="马秀兰", id_number=ID_NUMBER, phone="13909370031")
     case = ApplicationFactory(applicant=person, under_review=True)
     others = [ApplicationFactory(under_review=True) for _ in range(2)]
@@ -32,20 +32,24 @@ def test_dashboard_search_case_and_export(new_page):
     expect(page.locator("#site-name")).to_contain_text("门诊慢特病业务系统")
     board = page.locator("#officer-dashboard")
     expect(board).to_contain_text("经办工作台")
+    screenshot(page, "dashboard")
     board.locator("a.tile", has_text="专家评审中").click()
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(3)
+    screenshot(page, "under review")
 
     page.fill("#searchbar", ID_NUMBER.lower())  # as typed on a phone keyboard
     page.keyboard.press("Enter")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(case.reference)
     assert PersonSearch.objects.get().kind == "id_number"
+    screenshot(page, "found by ID number")
 
     page.get_by_role("link", name=case.reference).click()
     identity = page.locator("#applicant-identity")
     expect(identity).to_contain_text("马秀兰")
     expect(identity).to_contain_text(ID_NUMBER)
+    screenshot(page, "case")
 
     page.go_back()
     page.fill("#searchbar", "")

@@ -32,7 +32,10 @@ def stats(user, **query):  # type: ignore[no-untyped-def]
 
 def test_counts_by_month_and_by_channel(cases):
     body = stats(officer()).json()
-    assert body["totals"] == {"received": 4, "accepted": 2, "approved": 0, "rejected": 1, "withdrawn": 1, "open": 2}
+    assert body["totals"] == {
+        **{"received": 4, "accepted": 2, "approved": 0, "rejected": 1, "withdrawn": 1, "open": 2},
+        **{"decided": 1, "overdue": 0, "completion_rate": 0.5, "overdue_rate": 0.0},
+    }
     months = [(m["month"], m["received"], m["rejected"]) for m in body["by_month"] if m["received"]]
     assert months == [("2026-10", 2, 1), ("2026-11", 2, 0)]
     assert [m["month"] for m in body["by_month"]][:2] == ["2026-01", "2026-02"]  # every month, zero or not
