@@ -35,8 +35,9 @@ from applications.models import (
     RetentionPolicy,
     ServiceRating,
 )
-from applications.person_search import PersonSearchAdmin, applicant_identity
+from applications.person_search import PersonSearchAdmin, applicant_identity, search_term_read
 from certification.lifecycle import insured_status_changed
+from config.admin_paginator import REFERENCE_RE, FastListAdmin, fixed_values_filter
 from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
@@ -166,7 +167,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
+class ApplicationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     list_display = [
         "reference",
         "masked_applicant",
@@ -176,8 +177,9 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
         "submitted_at",
         "review_deadline",
     ]
-    list_filter = ["status", ReviewOverdueFilter, "submitted_at", "kind", "channel", "disease__category"]
+    list_filter = ["status", ReviewOverdueFilter, "created_at", "submitted_at", "kind", "channel", "disease__category"]
     search_fields = ["=reference", "=applicant__id_number", "=applicant__phone", "applicant__name"]
+    search_by_kind = {None: ["=reference"], "id_number": ["=applicant__id_number"], "phone": ["=applicant__phone"]}
     search_help_text = "受理编号、申请人完整身份证号码或手机号、姓名（按人员查询均记录）"
     person_search_where = "申请"
     export_columns = [
@@ -193,7 +195,6 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
         ("评审截止日期", lambda a: a.review_deadline),
     ]
     list_select_related = ["applicant", "disease"]
-    date_hierarchy = "created_at"
     readonly_fields = [
         "reference",
         "designated_points_display",
@@ -235,6 +236,9 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
             else:
                 done += 1
         messages.success(request, f"已重新排队检查 {done} 件申请（只处理“已提交待检查”的申请）。")
+
+    def search_fields_for(self, term: str) -> list[str] | None:
+        return self.search_by_kind.get(search_term_read(term)[0])  # a name: every field
 
     @admin.display(description="申请人")
     def masked_applicant(self, obj: Application) -> str:
@@ -286,9 +290,16 @@ class ApplicationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(FastListAdmin, admin.ModelAdmin):
     list_display = ["original_name", "kind", "application", "content_type", "size", "uploaded_at"]
-    list_filter = ["kind", "content_type"]
+    content_types = [
+        ("image/jpeg", "JPEG 图片"),
+        ("image/png", "PNG 图片"),
+        ("image/heif", "高效图像格式图片"),
+        ("application/pdf", "PDF 文件"),
+    ]
+    list_filter = ["kind", fixed_values_filter("content_type", "文件类型", content_types), "uploaded_at"]
+    list_select_related = ["application"]
     search_fields = ["=application__reference", "=sha256"]
     readonly_fields = [
         "application",
@@ -304,6 +315,9 @@ class DocumentAdmin(admin.ModelAdmin):
         "uploaded_at",
     ]
     exclude = ["file"]
+
+    def search_fields_for(self, term: str) -> list[str]:
+        return ["=application__reference"] if REFERENCE_RE.match(term) else ["=sha256"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -342,11 +356,10 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentAccess)
-class DocumentAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DocumentAccessAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user", "role", "subject", "ip_address"]
-    list_filter = ["role"]
+    list_filter = ["role", "at"]
     list_select_related = ["user", "document", "document__application", "application", "remote_filing"]
-    date_hierarchy = "at"
     readonly_fields = ["at", "user", "role", "subject", "ip_address", "user_agent"]
     exclude = ["document", "application", "family_link", "remote_filing"]
 
@@ -362,12 +375,13 @@ class DocumentAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PersonSearch)
-class PersonSearchLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonSearchLogAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who looked a person up: read-only; the term itself is shown masked."""
 
     list_display = ["at", "user", "where", "kind", "term_masked", "results", "ip_address"]
-    list_filter = ["kind", "where"]
-    date_hierarchy = "at"
+    places = [(where, where) for where in ("申请", "待遇认定", "参保人员", "代办申请")]  # each `person_search_where`
+    list_filter = ["kind", fixed_values_filter("where", "查询位置", places), "at"]
+    list_select_related = ["user"]
     fields = ["at", "user", "where", "kind", "term_masked", "results", "ip_address"]
     readonly_fields = ["at", "user", "where", "kind", "term_masked", "results", "ip_address"]
 
@@ -378,13 +392,12 @@ class PersonSearchLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceRating)
-class ServiceRatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ServiceRatingAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """好差评 as the applicants gave them; the dashboard links here for the low ones (差评)."""
 
     list_display = ["created_at", "application", "score", "comment"]
-    list_filter = ["score"]
+    list_filter = ["score", "created_at"]
     list_select_related = ["application"]
-    date_hierarchy = "created_at"
     fields = ["created_at", "application", "score", "comment"]
     readonly_fields = ["created_at", "application", "score", "comment"]
 

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Cast, Upper
 from simple_history.models import HistoricalRecords
 
 from applications.access_models import (  # noqa: F401 - the kernel's names, as before
@@ -190,7 +191,13 @@ class Application(models.Model):
         verbose_name = "申请"
         verbose_name_plural = "申请"
         permissions = [("view_applicant_identity", "可查看申请人完整姓名、身份证号码和手机号（每次查看均记录）")]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            # The officers' list: its default order, newest first (config/admin_paginator.py).
+            models.Index(fields=["created_at", "id"], name="application_created_idx"),
+            # The lists' search by reference: `=reference` is UPPER(reference::text) = UPPER(term).
+            models.Index(Upper(Cast("reference", models.TextField())), name="application_reference_upper"),
+        ]
         constraints = [
             # A second open application for the same person and disease is refused (DESIGN §7).
             models.UniqueConstraint(
@@ -300,6 +307,10 @@ class Document(models.Model):
         ordering = ["uploaded_at", "id"]
         verbose_name = "申请材料"
         verbose_name_plural = "申请材料"
+        indexes = [
+            models.Index(fields=["uploaded_at", "id"], name="document_uploaded_idx"),  # the list's order
+            models.Index(Upper(Cast("sha256", models.TextField())), name="document_sha256_upper"),  # `=sha256`
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.original_name})"

@@ -50,6 +50,7 @@ from config.queueing import send_task_safely
 from notifications.models import NotificationKind
 from notifications.services import notification_send, notify_officers
 from reviews.clock import review_clock_restart
+from reviews.experts import expert_load_release_round
 from reviews.services import review_accept, review_start_round
 
 logger = logging.getLogger(__name__)
@@ -295,6 +296,8 @@ def application_withdraw(*, application: Application, user: User, reason: str = 
         raise InvalidState(
             f"申请当前状态为“{application.get_status_display()}”，已作出决定，不能撤回。", code="cannot_withdraw"
         )
+    if application.status == ApplicationStatus.UNDER_REVIEW:
+        expert_load_release_round(application=application)  # the panel's open work ends with the case
     application_transition(
         application=application, to=ApplicationStatus.WITHDRAWN, actor=user, reason=reason or "申请人撤回"
     )

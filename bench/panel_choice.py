@@ -6,12 +6,16 @@
 The script drops and creates the database named in DATABASE_URL (its name must contain "bench"),
 migrates it, and generates in SQL one disease category with `--experts` experts, each with `--past`
 decided assignments (on closed cases) and `--open` open ones (on cases under review), plus the
-applications behind them. Then, in one process, it times the two ways of counting each expert's open
-work, interleaved round by round: `baseline` is the count of the code before the open-work selector
-(a LEFT JOIN over every assignment each expert ever had, filtered in the aggregate), `selector` is
-`experts_available` as shipped (a correlated count over the partial index `open_assignment_by_expert`).
-It also times one whole acceptance (`application_check` of a complete submission, rolled back).
-Only the queries are timed, never the generation. Results: README, "Benchmarks".
+applications behind them; the experts' open-work counters (`ExpertProfile.open_load`) are then set by
+`expert_load_recount(fix=True)` (timed as `recount_s`: what the drift check costs at this size). Then, in
+one process, it times three ways of finding the experts with room, interleaved round by round:
+`baseline` is the count of the code before the open-work selector (a LEFT JOIN over every assignment
+each expert ever had, filtered in the aggregate, commit c2d502b); `before` is the previous
+`experts_available` (a correlated count of each expert's open work over the partial index
+`open_assignment_by_expert`, kept here as text); `selector` is `experts_available` as shipped (the
+profiles alone, filtered and ordered on the `open_load` counter). It also times one whole acceptance
+(`application_check` of a complete submission, rolled back). Only the queries are timed, never the
+generation. Results: README, "Benchmarks".
 """
 
 from __future__ import annotations
@@ -90,8 +94,8 @@ INSERT INTO accounts_user (password, is_superuser, username, first_name, last_na
     date_joined, name, id_number, id_number_index, phone, phone_index, session_version)
   SELECT '!', false, 'expert' || g, '', '', '', true, true, now(), '专家' || g, '', '', '', '', 0
   FROM generate_series(1, %(experts)s) g;
-INSERT INTO reviews_expertprofile (user_id, is_active, capacity, institution)
-  SELECT id, true, 30000, '' FROM accounts_user WHERE username LIKE 'expert%%';
+INSERT INTO reviews_expertprofile (user_id, is_active, capacity, institution, open_load)
+  SELECT id, true, 30000, '', 0 FROM accounts_user WHERE username LIKE 'expert%%';
 INSERT INTO reviews_expertprofile_specialties (expertprofile_id, diseasecategory_id)
   SELECT p.id, c.id FROM reviews_expertprofile p, applications_diseasecategory c;
 -- ID numbers are stored encrypted: the generated applicants have none (the measured case gets one below)
@@ -103,12 +107,12 @@ INSERT INTO accounts_user (password, is_superuser, username, first_name, last_na
 INSERT INTO applications_application (id, reference, applicant_id, kind, status, disease_id, diagnosis_date,
     diagnosing_hospital_id, agent_name, agent_id_number, agent_id_number_index, agent_phone, problems, review_round,
     officer_decision_needed, check_attempts, created_at, updated_at, designated_points, diagnosing_doctor_code,
-    diagnosing_doctor_name, agent_relationship, channel)
+    diagnosing_doctor_name, agent_relationship, channel, region_code)
   SELECT gen_random_uuid(), 'MB' || lpad(u.rn::text, 16, '0'), u.id, 'new',
          CASE WHEN u.rn <= %(open_cases)s THEN 'under_review' ELSE 'effective' END,
          (SELECT id FROM applications_disease LIMIT 1), DATE '2026-01-01',
          (SELECT id FROM applications_hospital LIMIT 1),
-         '', '', '', '', '[]', 1, false, 0, now(), now(), '[]', '', '', '', 'online'
+         '', '', '', '', '[]', 1, false, 0, now(), now(), '[]', '', '', '', 'online', '620902'
   FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM accounts_user WHERE username LIKE 'person%%') u;
 -- each expert: the open cases round-robin, then the past ones
 INSERT INTO reviews_reviewassignment (application_id, expert_id, round, role, is_active, assigned_at, decision,
@@ -150,6 +154,33 @@ def baseline_available(application):  # type: ignore[no-untyped-def]
     return [profile.user for profile in profiles if profile.load < profile.capacity]
 
 
+def before_available(application):  # type: ignore[no-untyped-def]
+    """How the panel was chosen before the open-load counter: each expert's open work counted by a
+    correlated subquery through the partial index `open_assignment_by_expert`, compared in Python."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from accounts.roles import experts_on_duty
+    from reviews.models import ExpertProfile, ReviewAssignment
+    from reviews.selectors import pending_work
+
+    count = (
+        ReviewAssignment.objects.filter(pending_work(), expert=OuterRef("user_id"))
+        .order_by()
+        .values("expert")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    profiles = (
+        ExpertProfile.objects.filter(user__in=experts_on_duty(), specialties=application.disease.category_id)
+        .exclude(user_id=application.applicant_id)
+        .annotate(load=Coalesce(Subquery(count, output_field=IntegerField()), 0))
+        .select_related("user")
+        .order_by("load", "user_id")
+    )
+    return [profile.user for profile in profiles if profile.load < profile.capacity]
+
+
 def generate(*, experts: int, past: int, open_: int) -> dict[str, int]:
     from django.core.management import call_command
     from django.db import connection
@@ -161,7 +192,15 @@ def generate(*, experts: int, past: int, open_: int) -> dict[str, int]:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("SELECT count(*) FROM reviews_reviewassignment")
         assignments = cursor.fetchone()[0]
-    return {"assignments": assignments, "open": open_cases}
+    from reviews.experts import expert_load_recount
+
+    start = time.perf_counter()
+    fixed = expert_load_recount(fix=True)  # the rows were written past the services
+    recount_s = time.perf_counter() - start
+    assert len(fixed) == experts and expert_load_recount() == []
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE reviews_expertprofile")
+    return {"assignments": assignments, "open": open_cases, "recount_s": round(recount_s, 3)}
 
 
 def measure(*, rounds: int) -> dict[str, object]:
@@ -170,22 +209,28 @@ def measure(*, rounds: int) -> dict[str, object]:
 
     case = Application.objects.filter(status=ApplicationStatus.UNDER_REVIEW).select_related("disease").first()
     assert case is not None
-    times: dict[str, list[float]] = {"baseline": [], "selector": []}
+    ways = {
+        "baseline": baseline_available,
+        "before": before_available,
+        "selector": lambda case: experts_available(application=case),
+    }
+    times: dict[str, list[float]] = {name: [] for name in ways}
     chosen = {}
     for _ in range(rounds):
-        start = time.perf_counter()
-        chosen["baseline"] = [u.pk for u in baseline_available(case)][:2]
-        times["baseline"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        chosen["selector"] = [u.pk for u in experts_available(application=case)][:2]
-        times["selector"].append(time.perf_counter() - start)
-    assert chosen["baseline"] == chosen["selector"], chosen  # the same experts, least loaded first
+        for name, way in ways.items():
+            start = time.perf_counter()
+            chosen[name] = [u.pk for u in way(case)]
+            times[name].append(time.perf_counter() - start)
+    # The same experts in the same order (least loaded first, then by id), from all three.
+    assert chosen["baseline"] == chosen["before"] == chosen["selector"], {k: v[:5] for k, v in chosen.items()}
     acceptance = _acceptance()
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "median_s": {name: round(value, 4) for name, value in medians.items()},
         "min_max_s": {name: [round(min(v), 4), round(max(v), 4)] for name, v in times.items()},
         "ratio_baseline_over_selector": round(medians["baseline"] / medians["selector"], 1),
+        "ratio_before_over_selector": round(medians["before"] / medians["selector"], 1),
+        "experts_offered": len(chosen["selector"]),
         "acceptance_s": acceptance,
         "rounds": rounds,
     }

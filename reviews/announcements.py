@@ -21,6 +21,7 @@ from notifications.services import notification_send, notify_officers
 from reviews.calendar import working_days_add
 from reviews.clock import review_clock_restart
 from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus, Objection, ObjectionStatus
+from reviews.public_cache import announcement_public_changed
 from reviews.services import review_start_round
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ def announcement_entries_republish(*, disease: Disease) -> int:
     AnnouncementEntry.objects.bulk_update(
         entries, ["masked_name", "masked_id_number", "disease_name", "district"], batch_size=1000
     )
-    return len(entries)  # the public pages show it once their cache expires (PUBLIC_CACHE_SECONDS, a minute)
+    announcement_public_changed(batch_ids={entry.batch_id for entry in entries})
+    return len(entries)
 
 
 def announcement_ends_on(*, published_on: dt.date) -> dt.date:
@@ -116,6 +118,7 @@ def announcement_publish(*, on: dt.date) -> list[AnnouncementBatch]:
             AnnouncementEntry.objects.create(
                 batch=batch, application=application, **entry_public_values(application=application)
             )
+            announcement_public_changed(batch_ids=[batch.pk])
             event = application_transition(
                 application=application,
                 to=ApplicationStatus.IN_ANNOUNCEMENT,
@@ -151,6 +154,7 @@ def announcement_close(*, on: dt.date) -> int:
                 continue
             entry.status = EntryStatus.EFFECTIVE
             entry.save(update_fields=["status"])
+            announcement_public_changed(batch_ids=[entry.batch_id])
             event = application_transition(
                 application=application,
                 to=ApplicationStatus.EFFECTIVE,
@@ -210,6 +214,7 @@ def objection_file(
     if entry.status == EntryStatus.LISTED:
         entry.status = EntryStatus.HELD
         entry.save(update_fields=["status"])
+        announcement_public_changed(batch_ids=[entry.batch_id])
     notify_officers(
         application=entry.application,
         kind=NotificationKind.OBJECTION,
@@ -240,10 +245,12 @@ def objection_resolve(*, objection_id: int, officer: User, upheld: bool, resolut
         if entry.status == EntryStatus.HELD and not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
             entry.status = EntryStatus.LISTED
             entry.save(update_fields=["status"])
+            announcement_public_changed(batch_ids=[entry.batch_id])
         return objection
 
     entry.status = EntryStatus.WITHDRAWN
     entry.save(update_fields=["status"])
+    announcement_public_changed(batch_ids=[entry.batch_id])
     for other in entry.objections.filter(status=ObjectionStatus.OPEN):
         other.status = ObjectionStatus.UPHELD
         other.resolved_at, other.resolved_by = timezone.now(), officer

@@ -19,7 +19,6 @@ from applications.models import Application
 from applications.workflow import application_lock
 from config.domain import Conflict, DomainError, InvalidInput, InvalidState
 from reviews.models import AssignmentRole, ExpertProfile, ReviewAssignment
-from reviews.selectors import pending_work
 from reviews.services import review_assign_additional
 
 
@@ -75,7 +74,7 @@ def _assign_one(*, application_id: UUID | str, expert: User, by: User) -> Review
         )
     if ReviewAssignment.objects.filter(application=application, round=application.review_round, expert=expert).exists():
         raise Conflict("该专家已参与本案本轮评审（盲审回避）。", code="already_assigned")
-    load = ReviewAssignment.objects.filter(pending_work(), expert=expert).count()
+    load = profile.open_load  # read under the profile's lock
     if load >= profile.capacity:
         raise InvalidState(f"该专家在办案件已达上限（{load}/{profile.capacity}）。", code="expert_at_capacity")
     return review_assign_additional(application_id=application.pk, expert=expert, by=by)

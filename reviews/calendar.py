@@ -210,6 +210,12 @@ def provisional_holidays(*, year: int) -> dict[datetime.date, str]:
     return days
 
 
+def statutory_days_missing(*, year: int, days: set[datetime.date]) -> list[tuple[datetime.date, str]]:
+    """The statutory holidays of `year` (provisional_holidays) not among `days`: what a notice entered
+    without them would turn into working days."""
+    return sorted((day, name) for day, name in provisional_holidays(year=year).items() if day not in days)
+
+
 # --- Reading the calendar --------------------------------------------------------------------------
 
 

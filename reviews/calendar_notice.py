@@ -25,7 +25,7 @@ from django.db import models, transaction
 from applications.models import Application
 from certification.models import RemoteFiling, RemoteFilingStatus
 from config.domain import Conflict, InvalidInput
-from reviews.calendar import MAKEUP_SUFFIX, UNNAMED_HOLIDAY, calendar_day_save
+from reviews.calendar import MAKEUP_SUFFIX, UNNAMED_HOLIDAY, calendar_day_save, statutory_days_missing
 from reviews.deadlines import OPEN_REVIEW_STATUSES, Recomputed, calendar_year_update
 from reviews.models import (
     CALENDAR_MAX_YEAR,
@@ -138,6 +138,11 @@ class NoticePlan:
     moves: list[DeadlineMove]
     recomputed: Recomputed
     fingerprint: str
+
+    @property
+    def statutory_missing(self) -> list[tuple[dt.date, str]]:
+        """Statutory holidays the notice leaves out: they would count as working days (a warning)."""
+        return statutory_days_missing(year=self.notice.year, days={d.day for g in self.holidays for d in g.days})
 
     @property
     def changed_days(self) -> int:

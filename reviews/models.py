@@ -8,6 +8,7 @@ of an official holiday period and the make-up working days (调休上班). Admin
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -119,11 +120,16 @@ class ExpertProfile(models.Model):
     capacity = models.PositiveSmallIntegerField("同时评审上限", default=30)
     # Shown to applicants in their access record instead of the expert's name (PIPL: who handled my data).
     institution = models.CharField("所在单位", max_length=100, blank=True)
+    # How many assignments are the expert's open work (`reviews.selectors.pending_work`), kept by the services
+    # that open or close one, in their transaction (`reviews.experts.expert_load_shift`): choosing a panel reads
+    # this column instead of counting assignments. `expert_load_recount` checks it against the assignments.
+    open_load = models.PositiveIntegerField("在办案件数", default=0, editable=False)
     history = ReferenceHistory(
         verbose_name="评审专家修改记录",
         verbose_name_plural="评审专家修改记录",
         m2m_fields=[specialties],
         m2m_verbose_name="评审专家擅长病种修改记录",
+        excluded_fields=["open_load"],
     )
 
     class Meta:
@@ -132,6 +138,15 @@ class ExpertProfile(models.Model):
 
     def __str__(self) -> str:
         return self.user.name or self.user.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The counter is written only by its F() updates: saving a profile read earlier (the admin's form)
+        # must not put back the value it read.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "open_load"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Decision(models.TextChoices):

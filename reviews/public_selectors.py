@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 
 from reviews.models import AnnouncementBatch, AnnouncementEntry, EntryStatus
 
@@ -23,12 +23,19 @@ def public_entries() -> QuerySet[AnnouncementEntry]:
     return AnnouncementEntry.objects.filter(status__in=PUBLIC_ENTRY_STATUSES).only(*ENTRY_FIELDS).order_by("id")
 
 
-def announcement_public_list(*, today: dt.date, with_entries: bool = False) -> QuerySet[AnnouncementBatch]:
+def announcement_public_entries(*, batch_id: int) -> QuerySet[AnnouncementEntry]:
+    """The public entries of one batch in their stable order (publication order, the primary key), for
+    a page of them: the batch's foreign-key index finds them, a page is a LIMIT/OFFSET over them."""
+    return public_entries().filter(batch_id=batch_id)
+
+
+def announcement_public_list(*, today: dt.date) -> QuerySet[AnnouncementBatch]:
     """Batches published by `today`: current ones (period not over) first, then those that ended within
     the last ANNOUNCEMENT_PUBLIC_DAYS days, newest first. Batches with no public entry are left out.
-    Each carries `entry_count`, `is_current` and, `with_entries`, its entries in `public_entries`."""
+    Each carries `entry_count` and `is_current`; its entries are read a page at a time
+    (`announcement_public_entries`)."""
     shown_since = today - dt.timedelta(days=settings.ANNOUNCEMENT_PUBLIC_DAYS)
-    batches = (
+    return (
         AnnouncementBatch.objects.filter(published_on__lte=today, ends_on__gte=shown_since)
         .only(*BATCH_FIELDS)
         .annotate(
@@ -40,11 +47,8 @@ def announcement_public_list(*, today: dt.date, with_entries: bool = False) -> Q
         .filter(entry_count__gt=0)
         .order_by("-is_current", "-published_on", "region_code", "id")
     )
-    if with_entries:
-        batches = batches.prefetch_related(Prefetch("entries", queryset=public_entries(), to_attr="public_entries"))
-    return batches
 
 
-def announcement_public_get(*, batch_id: int, today: dt.date, with_entries: bool = True) -> AnnouncementBatch | None:
-    """One batch as the public sees it, or None when it is not (or no longer) public."""
-    return announcement_public_list(today=today, with_entries=with_entries).filter(pk=batch_id).first()
+def announcement_public_get(*, batch_id: int, today: dt.date) -> AnnouncementBatch | None:
+    """One batch as the public sees it (without its entries), or None when it is not (or no longer) public."""
+    return announcement_public_list(today=today).filter(pk=batch_id).first()

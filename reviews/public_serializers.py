@@ -32,10 +32,18 @@ class AnnouncementBatchOutput(serializers.Serializer):
     ends_on = serializers.DateField(help_text="公示截止日期（含当日）")
     entry_count = serializers.IntegerField(help_text="公示人数")
     accepting_objections = serializers.SerializerMethodField(help_text="当前是否在公示期内，可提出异议")
-    entries = AnnouncementEntryOutput(source="public_entries", many=True)
 
     def get_accepting_objections(self, batch: AnnouncementBatch) -> bool:
         return batch.open_for_objections(self.context["today"])
+
+
+class AnnouncementBatchPageOutput(AnnouncementBatchOutput):
+    """一个公示批次及其名单的一页（`?page=`、`?page_size=`，与其他列表接口相同）。"""
+
+    count = serializers.IntegerField(help_text="本批公示条目总数（同 entry_count）")
+    next = serializers.URLField(allow_null=True, help_text="下一页地址；已是最后一页时为 null")
+    previous = serializers.URLField(allow_null=True, help_text="上一页地址；已是第一页时为 null")
+    entries = AnnouncementEntryOutput(many=True, help_text="本页的公示条目，按公示顺序")
 
 
 class ObjectionInput(serializers.Serializer):

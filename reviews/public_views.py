@@ -1,13 +1,14 @@
 """The public announcement (公示) pages: server-rendered, no login, no JavaScript.
 
 The list and batch pages carry no form and no CSRF token, so they can be cached as whole pages and
-shared by every visitor. The objection form, which needs a per-visitor CSRF token, has its own page
-that is never cached; every row of a batch in its period links to it.
+shared by every visitor: by batch and page, replaced whenever the batch changes (`reviews.public_cache`).
+A batch's entries are shown `ENTRIES_PER_PAGE` at a time. The objection form, which needs a per-visitor
+CSRF token, has its own page that is never cached; every row of a batch in its period links to it.
 """
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,20 +21,21 @@ from rest_framework.views import APIView
 
 from config.domain import DomainError
 from reviews.announcements import objection_file
-from reviews.public_apis import PUBLIC_CACHE_SECONDS, ObjectionThrottle
-from reviews.public_selectors import announcement_public_get, announcement_public_list
+from reviews.public_apis import ObjectionThrottle
+from reviews.public_cache import PUBLIC_CACHE_SECONDS, cached_public
+from reviews.public_selectors import announcement_public_entries, announcement_public_get, announcement_public_list
 from reviews.public_serializers import REASON_MAX_LENGTH, ObjectionInput
 
 BATCHES_PER_PAGE = 20
+ENTRIES_PER_PAGE = 100
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/not_found.html", status=404)
+def _not_found(request: HttpRequest, **message: str) -> HttpResponse:
+    return render(request, "public/not_found.html", message, status=404)
 
 
 @require_GET
-@cache_page(PUBLIC_CACHE_SECONDS)
-@cache_control(public=True)
+@cached_public(per_batch=False)
 def announcement_list_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     page = Paginator(announcement_public_list(today=today), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
@@ -41,14 +43,23 @@ def announcement_list_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_page(PUBLIC_CACHE_SECONDS)
-@cache_control(public=True)
+@cached_public(per_batch=True)
 def announcement_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     batch = announcement_public_get(batch_id=pk, today=today)
     if batch is None:
         return _not_found(request)
-    context = {"batch": batch, "open": batch.open_for_objections(today)}
+    paginator = Paginator(announcement_public_entries(batch_id=batch.pk), ENTRIES_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        return _not_found(
+            request,
+            heading="未找到该页",
+            message=f"本批公示名单共{paginator.num_pages}页，没有这一页。",
+            back=reverse("gongshi:batch", args=[batch.pk]),
+        )
+    context = {"batch": batch, "page": page, "open": batch.open_for_objections(today)}
     return render(request, "public/announcement_detail.html", context)
 
 
@@ -94,8 +105,16 @@ def objection_page(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 field_errors = {name: [str(message) for message in messages] for name, messages in data.errors.items()}
                 error, status = "提交的内容有误，请按提示修改后重新提交。", 400
+    # The row the visitor came from, not the whole list (a batch can hold 10,000 entries).
+    chosen = values["entry"].strip()
+    entries = (
+        list(announcement_public_entries(batch_id=batch.pk).filter(pk=int(chosen)))
+        if chosen.isascii() and chosen.isdigit() and len(chosen) < 19  # a bigint
+        else []
+    )
     context = {
         "batch": batch,
+        "entries": entries,
         "open": is_open,
         "values": values,
         "errors": field_errors,
@@ -109,7 +128,7 @@ def objection_page(request: HttpRequest, pk: int) -> HttpResponse:
 @cache_page(PUBLIC_CACHE_SECONDS)
 @cache_control(public=True)
 def objection_received_page(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = announcement_public_get(batch_id=pk, today=timezone.localdate(), with_entries=False)
+    batch = announcement_public_get(batch_id=pk, today=timezone.localdate())
     if batch is None:
         return _not_found(request)
     return render(request, "public/objection_received.html", {"batch": batch})

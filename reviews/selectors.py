@@ -27,7 +27,8 @@ from reviews.models import AssignmentRole, ExpertProfile, ReviewAssignment
 
 def pending_work() -> Q:
     """An assignment still waiting for its opinion: active, undecided, of the current round of a case
-    under review. (The partial index `open_assignment_by_expert` holds the first two conditions.)"""
+    under review. (The partial index `open_assignment_by_expert` holds the first two conditions; each
+    expert's count of it is kept in `ExpertProfile.open_load`.)"""
     return Q(
         is_active=True,
         decision="",
@@ -48,9 +49,9 @@ def assignment_is_pending(assignment: ReviewAssignment) -> bool:
 
 
 def expert_load(*, expert_ref: str = "pk") -> Coalesce:
-    """The open work of the expert `OuterRef(expert_ref)` names, as an annotation. A correlated count
-    over that expert's open assignments only (through the partial index), never over every
-    assignment they ever had."""
+    """The open work of the expert `OuterRef(expert_ref)` names, counted from the assignments (a correlated
+    count through the partial index): what `ExpertProfile.open_load` keeps, for checking it
+    (`reviews.experts.expert_load_recount`) and for pages that show a few experts."""
     count = (
         ReviewAssignment.objects.filter(pending_work(), expert=OuterRef(expert_ref))
         .order_by()
@@ -67,24 +68,31 @@ def experts_with_load(*, exclude: set[int] | frozenset[int] = frozenset()) -> Qu
         experts_on_duty()
         .exclude(pk__in=exclude)
         .select_related("expert_profile")
-        .annotate(load=expert_load())
+        .annotate(load=F("expert_profile__open_load"))
         .order_by("load", "name", "username")
+    )
+
+
+def experts_available_profiles(
+    *, application: Application, exclude: set[int] | frozenset[int] = frozenset()
+) -> QuerySet[ExpertProfile]:
+    """The profiles behind `experts_available`: one query over the profiles alone, whatever the history
+    of assignments (the open work is the profile's own counter, `open_load`)."""
+    return (
+        ExpertProfile.objects.filter(
+            user__in=experts_on_duty(), specialties=application.disease.category_id, open_load__lt=F("capacity")
+        )
+        .exclude(user_id__in=exclude)
+        .exclude(user_id=application.applicant_id)  # nobody reviews their own case
+        .select_related("user")
+        .order_by("open_load", "user_id")
     )
 
 
 def experts_available(*, application: Application, exclude: set[int] | frozenset[int] = frozenset()) -> list[User]:
     """Experts who may be given this case: on duty, of the disease's category, not the applicant, with
     room left under their capacity; least loaded first."""
-    profiles = (
-        ExpertProfile.objects.filter(user__in=experts_on_duty(), specialties=application.disease.category_id)
-        .exclude(user_id__in=exclude)
-        .exclude(user_id=application.applicant_id)  # nobody reviews their own case
-        .annotate(load=expert_load(expert_ref="user_id"))
-        .select_related("user")
-        .order_by("load", "user_id")
-    )
-    # Compared here, not in SQL: a WHERE on the annotation would count every expert's open work twice.
-    return [profile.user for profile in profiles if getattr(profile, "load", 0) < profile.capacity]
+    return [profile.user for profile in experts_available_profiles(application=application, exclude=exclude)]
 
 
 # --- overdue and due soon ----------------------------------------------------------------------------

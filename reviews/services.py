@@ -24,6 +24,7 @@ from config.domain import Conflict, InvalidInput, InvalidState, NotFound
 from notifications.models import NotificationKind
 from notifications.services import notification_send, notify_officers
 from reviews.clock import clock_stop, review_clock_start
+from reviews.experts import expert_load_release_round, expert_load_shift
 from reviews.models import AssignmentRole, Decision, ReviewAssignment
 from reviews.selectors import assignment_is_pending, experts_available
 
@@ -74,6 +75,9 @@ def review_start_round(
         )
         for expert in chosen
     ]
+    # Entered from outside review (accepted, appealed, objection upheld): the previous round's work was
+    # released when the case left review, so only the new panel counts.
+    expert_load_shift(expert_ids=[a.expert_id for a in assignments], by=+1)
     if len(assignments) < size:
         application.officer_decision_needed = True
         notify_officers(
@@ -137,6 +141,8 @@ def review_reassign(*, assignment_id: int, expert: User, by: User) -> ReviewAssi
     new = ReviewAssignment.objects.create(
         application=application, expert=expert, round=old.round, role=old.role, assigned_by=by
     )
+    expert_load_shift(expert_ids=[old.expert_id], by=-1)
+    expert_load_shift(expert_ids=[new.expert_id], by=+1)
     _notify_assigned(assignment=new, application=application)
     return new
 
@@ -158,6 +164,7 @@ def review_assign_additional(*, application_id: UUID | str, expert: User, by: Us
     assignment = ReviewAssignment.objects.create(
         application=application, expert=expert, round=application.review_round, role=role, assigned_by=by
     )
+    expert_load_shift(expert_ids=[expert.pk], by=+1)
     if role == AssignmentRole.ESCALATION or panel_count + 1 >= size:
         application.officer_decision_needed = False
         application.save(update_fields=["officer_decision_needed", "updated_at"])
@@ -198,6 +205,7 @@ def review_decide(*, assignment_id: int, expert: User, decision: str, reason: st
     assignment.reason = reason
     assignment.decided_at = timezone.now()
     assignment.save(update_fields=["decision", "reason", "decided_at"])
+    expert_load_shift(expert_ids=[assignment.expert_id], by=-1)
     _close_round_if_complete(application=application, on=timezone.localdate())
     return assignment
 
@@ -255,6 +263,7 @@ def _escalate_split(*, application: Application) -> None:
             round=application.review_round,
             role=AssignmentRole.ESCALATION,
         )
+        expert_load_shift(expert_ids=[assignment.expert_id], by=+1)
         _notify_assigned(assignment=assignment, application=application)
         return
     application.officer_decision_needed = True
@@ -271,6 +280,7 @@ def _apply_outcome(
     *, application: Application, outcome: str, reasons: list[str], actor: User | None, on: dt.date
 ) -> None:
     label = OFFICER_LABEL if actor is not None else PANEL_LABEL
+    expert_load_release_round(application=application)  # every outcome takes the case out of review
     application.officer_decision_needed = False
     fields = ["status", "officer_decision_needed", "updated_at"]
     if outcome == Decision.APPROVE and application.kind == ApplicationKind.ANNUAL_REVIEW:

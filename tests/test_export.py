@@ -82,3 +82,13 @@ def test_only_staff_who_may_see_the_list_export_it():
 def test_a_filter_the_list_does_not_offer_is_sent_back_not_a_server_error(client_of_officer):
     refused = client_of_officer.get(APPLICATIONS + "export/?bogus=1", follow=True)
     assert refused.status_code == 200 and "筛选条件无效" in refused.content.decode()
+
+
+def test_the_columns_are_wide_enough_for_their_values(client_of_officer):
+    ApplicationFactory(under_review=True)
+    response = client_of_officer.get(APPLICATIONS + "export/")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    widths = {label: sheet.column_dimensions[chr(ord("A") + i)].width for i, label in enumerate(header)}
+    assert widths["受理编号"] >= 18 + 2  # an 18-character reference shows whole, not as ####
+    assert all(6 <= width <= 62 for width in widths.values())

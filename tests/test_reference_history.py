@@ -109,3 +109,16 @@ def test_records_from_before_the_history_show_their_old_value_on_the_first_chang
     first, second = Disease.history.filter(id=disease.pk).order_by("history_date")
     assert first.history_change_reason == HISTORY_START_REASON
     assert [(c.old, c.new) for c in second.diff_against(first).changes] == [(6000, 8000)]
+
+
+def test_a_past_version_is_shown_to_read_in_chinese_and_cannot_be_reverted(root):
+    disease = DiseaseFactory(employee_ratio=Decimal("0.80"))
+    change_in_admin(root, disease, employee_ratio="0.75")
+    first = Disease.history.filter(id=disease.pk).earliest("history_date")
+    url = reverse("admin:applications_disease_simple_history", args=[disease.pk, first.history_id])
+    page = root.get(url).content.decode()
+    assert "仅供查看" in page and "查看历史版本" in page and "慢特病申请" in page
+    assert english_words(page, data={"chen", "officer"}) == set()
+    root.post(url, {"employee_ratio": "0.80"})
+    disease.refresh_from_db()
+    assert disease.employee_ratio == Decimal("0.75")  # nothing reverted

@@ -14,7 +14,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.identity import mask_id_number, mask_name
-from applications.person_search import PersonSearchAdmin
+from applications.person_search import PersonSearchAdmin, search_term_read
 from certification.admin.common import CertificationEventInline, decide_page, masked_person
 from certification.lifecycle import certification_end
 from certification.models import (
@@ -25,13 +25,14 @@ from certification.models import (
 from certification.platform.reconcile import platform_reconcile_certifications
 from certification.points import designated_points_change, designated_points_current
 from certification.services import certification_revoke
+from config.admin_paginator import REFERENCE_RE, FastListAdmin
 from config.auth import authenticated_user
 from config.domain import DomainError
 from config.export import ExportXlsxAdmin
 
 
 @admin.register(Certification)
-class CertificationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
+class CertificationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "masked_holder",
@@ -48,6 +49,7 @@ class CertificationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     search_fields = ["=code", "=application__reference", "=holder__id_number", "=holder__phone", "holder__name"]
     search_help_text = "凭证核验码、受理编号、持证人完整身份证号码或手机号、姓名（按人员查询均记录）"
     person_search_where = "待遇认定"
+    search_by_kind = {None: ["=code"], "id_number": ["=holder__id_number"], "phone": ["=holder__phone"]}
     export_columns = [
         ("凭证核验码", lambda c: c.code),
         ("持证人", lambda c: mask_name(c.holder.name)),
@@ -61,6 +63,11 @@ class CertificationAdmin(PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
     list_select_related = ["holder", "disease"]
     readonly_fields = [f.name for f in Certification._meta.fields]
     inlines = [CertificationEventInline]
+
+    def search_fields_for(self, term: str) -> list[str] | None:
+        if REFERENCE_RE.match(term):
+            return ["=application__reference"]
+        return self.search_by_kind.get(search_term_read(term)[0])  # a name: every field
 
     @admin.display(description="持证人")
     def masked_holder(self, obj: Certification) -> str:

@@ -14,7 +14,9 @@ from certification.models import (
     PlatformMessage,
     PlatformMessageStatus,
 )
+from certification.platform import messages
 from certification.platform.outbox import platform_message_resend
+from config.admin_paginator import FastListAdmin, fixed_values_filter
 from config.auth import authenticated_user
 
 
@@ -28,16 +30,23 @@ def _masked_payload(data: object) -> object:
     return data
 
 
+INFNOS = [
+    (messages.REGISTER, f"{messages.REGISTER} 待遇登记"),
+    (messages.CANCEL, f"{messages.CANCEL} 撤销登记"),
+    (messages.POINTS_REGISTER, f"{messages.POINTS_REGISTER} 定点登记"),
+    (messages.POINTS_CANCEL, f"{messages.POINTS_CANCEL} 撤销定点"),
+]
+
+
 @admin.register(PlatformMessage)
-class PlatformMessageAdmin(admin.ModelAdmin):
+class PlatformMessageAdmin(FastListAdmin, admin.ModelAdmin):
     """The outbox to the medical-insurance information platform: what was sent, what failed and why;
     a dead-lettered or refused message is sent again from here (same msgid)."""
 
     list_display = ["created_at", "infno", "msgid", "certification", "status", "attempts", "next_attempt_at", "error"]
-    list_filter = ["status", "infno"]
+    list_filter = ["status", fixed_values_filter("infno", "交易编号", INFNOS), "created_at"]
     search_fields = ["=msgid", "=certification__code"]
     list_select_related = ["certification"]
-    date_hierarchy = "created_at"
     actions = ["resend"]
     readonly_fields = (
         "msgid",
@@ -53,6 +62,10 @@ class PlatformMessageAdmin(admin.ModelAdmin):
         "created_at",
     )
     fields = readonly_fields
+
+    def search_fields_for(self, term: str) -> list[str]:
+        # A message id has 30 characters (outbox.msgid_new); a verification code 20, or 24 in groups.
+        return ["=msgid"] if len(term) > 24 else ["=certification__code"]
 
     @admin.display(description="最近错误")
     def error(self, obj: PlatformMessage) -> str:

@@ -16,12 +16,13 @@ from certification.models import (
     RemoteFilingStatus,
 )
 from certification.remote import remote_filing_decide, remote_filing_proof_open
+from config.admin_paginator import FastListAdmin
 from config.auth import authenticated_user
 from config.domain import DomainError
 
 
 @admin.register(RemoteFiling)
-class RemoteFilingAdmin(admin.ModelAdmin):
+class RemoteFilingAdmin(FastListAdmin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "masked_holder",
@@ -33,9 +34,8 @@ class RemoteFilingAdmin(admin.ModelAdmin):
         "overdue_since",
         "decide_link",
     ]
-    list_filter = ["status", "type", ("overdue_since", admin.EmptyFieldListFilter)]
+    list_filter = ["status", "type", ("overdue_since", admin.EmptyFieldListFilter), "created_at"]
     list_select_related = ["holder"]
-    date_hierarchy = "created_at"
     exclude = ["proof"]
     readonly_fields = [f.name for f in RemoteFiling._meta.fields if f.name != "proof"] + ["proof_link"]
 

@@ -45,6 +45,9 @@ EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 # The statistics (reviews/cohorts.py): a whole past month's counts are kept this many minutes; the
 # statistics_warm job counts them again every 5. 0: every figure counted live on each request.
 STATISTICS_MONTH_MINUTES = env_int("STATISTICS_MONTH_MINUTES", 15)
+# Reference data's history is read, never reverted from the admin: a change goes through the record's own
+# page and services (a calendar day recomputes deadlines, a disease's publication the announcements).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # Demo accounts (seed_demo) exist only where this is on.
 DEMO_MODE = env_bool("DEMO_MODE", False)
 

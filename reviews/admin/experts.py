@@ -11,7 +11,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.roles import expert_candidates
 from reviews.models import ExpertProfile
-from reviews.selectors import expert_load
 
 
 @admin.register(ExpertProfile)
@@ -23,12 +22,7 @@ class ExpertProfileAdmin(SimpleHistoryAdmin):
     list_select_related = ["user"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ExpertProfile]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(load=expert_load(expert_ref="user_id"))
-            .prefetch_related("specialties")
-        )
+        return super().get_queryset(request).prefetch_related("specialties")
 
     def get_readonly_fields(self, request: HttpRequest, obj: ExpertProfile | None = None) -> list[str]:
         return ["user"] if obj is not None else []
@@ -52,6 +46,6 @@ class ExpertProfileAdmin(SimpleHistoryAdmin):
     def specialty_list(self, obj: ExpertProfile) -> str:
         return "、".join(category.name for category in obj.specialties.all())
 
-    @admin.display(description="在办/上限", ordering="load")
+    @admin.display(description="在办/上限", ordering="open_load")
     def current_load(self, obj: ExpertProfile) -> str:
-        return f"{getattr(obj, 'load', 0)}/{obj.capacity}"
+        return f"{obj.open_load}/{obj.capacity}"

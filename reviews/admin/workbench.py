@@ -215,9 +215,7 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
-            path(
-                "<path:object_id>/decide/", wrap(require_POST(self.decide_view)), name="reviews_reviewassignment_decide"
-            ),
+            path("<path:object_id>/decide/", wrap(self.decide_view), name="reviews_reviewassignment_decide"),
             path(
                 "<path:object_id>/reassign/",
                 wrap(require_POST(self.reassign_view)),
@@ -291,6 +289,8 @@ class ReviewAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         assignment = self.get_object(request, unquote(object_id))
         if assignment is None:
             raise Http404
+        if request.method != "POST":  # the address of a refused form, reloaded or opened again: the case
+            return HttpResponseRedirect(reverse("admin:reviews_reviewassignment_change", args=[assignment.pk]))
         form = ReviewDecisionForm(request.POST)
         if form.is_valid():
             decision = form.cleaned_data["decision"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.identity import mask_id_number, mask_name
 from accounts.roles import EXPERTS
 from applications.models import ApplicationStatus
+from reviews.experts import expert_load_recount
 from reviews.models import (
     AnnouncementBatch,
     AnnouncementEntry,
@@ -80,6 +81,13 @@ class ReviewAssignmentFactory(factory.django.DjangoModelFactory):
         )
         escalation = factory.Trait(role=AssignmentRole.ESCALATION)
         inactive = factory.Trait(is_active=False)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assignment = super()._create(model_class, *args, **kwargs)
+        # Written here past the services: the expert's open-work counter is brought in line as they would.
+        expert_load_recount(fix=True, expert_ids=[assignment.expert_id])
+        return assignment
 
 
 class AnnouncementBatchFactory(factory.django.DjangoModelFactory):

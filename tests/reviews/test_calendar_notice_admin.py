@@ -116,3 +116,26 @@ def test_the_year_switcher_goes_to_the_typed_year_and_refuses_nonsense(officer_c
     response = officer_client.get("/admin/reviews/calendaryear/notice/?year=abc", follow=True)
     assert "年份须在1900年至2099年之间" in page(response)
     assert officer_client.get("/admin/reviews/calendaryear/notice/3000/").status_code == 404
+
+
+def test_a_notice_without_every_statutory_holiday_is_warned_about(officer_client, db):
+    partial = officer_client.post(URL, {**NOTICE, "preview": "1"})
+    body = page(partial)
+    assert "以下法定节假日不在录入的放假安排中" in body
+    assert "清明节（4月5日）" in body and "国庆节（10月1日）" in body and "元旦（1月1日）" not in body
+    whole = {
+        **NOTICE,
+        "holidays": "\n".join(
+            [
+                "元旦 2027-01-01 2027-01-03",
+                "春节 2027-02-05 2027-02-13",
+                "清明节 2027-04-03 2027-04-05",
+                "劳动节 2027-05-01 2027-05-05",
+                "端午节 2027-06-09 2027-06-11",
+                "中秋节 2027-09-15 2027-09-17",
+                "国庆节 2027-10-01 2027-10-07",
+            ]
+        ),
+        "makeup_days": "",
+    }
+    assert "以下法定节假日不在录入的放假安排中" not in page(officer_client.post(URL, {**whole, "preview": "1"}))

@@ -119,6 +119,9 @@ def test_a_refused_decision_comes_back_with_the_choice_and_the_words_kept(client
     assert re.search(r'id="reason-errors">\s*<li>不通过或要求补充材料时必须填写理由。', html)
     case.refresh_from_db()
     assert case.decision == ""
+    # Reloading that address (or opening it after logging in again) leads back to the case, not a 405.
+    again = client.get(decide_url(case))
+    assert again.status_code == 302 and again["Location"] == change_url(case)
 
 
 def test_a_missing_choice_keeps_the_typed_reason(client, expert1, case):

@@ -1,5 +1,6 @@
-"""Open expert work, defined once (`reviews.selectors.pending_work`) and counted only over an expert's open
-assignments through the partial index, never over every assignment they ever had."""
+"""Open expert work, defined once (`reviews.selectors.pending_work`) and kept per expert in
+`ExpertProfile.open_load`, never counted over every assignment they ever had (the plan of choosing a
+panel: tests/reviews/test_panel_choice_scale.py)."""
 
 import pytest
 from django.db import connection
@@ -51,17 +52,3 @@ def test_choosing_a_panel_is_one_query_however_many_experts():
     with CaptureQueriesContext(connection) as queries:
         assert len(experts_available(application=application)) == 6
     assert len(queries) == 1
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
-def test_the_load_is_counted_through_the_open_work_index():
-    cat = category()
-    past_work(expert(cat), cat)
-    application = ApplicationFactory(under_review=True, disease=DiseaseFactory(category=cat))
-    with CaptureQueriesContext(connection) as queries:
-        experts_available(application=application)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny tables: ask which index the planner can use
-        cursor.execute(f"EXPLAIN {queries[0]['sql']}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "open_assignment_by_expert" in plan

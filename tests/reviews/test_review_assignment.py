@@ -12,6 +12,7 @@ from applications.models import ApplicationStatus
 from applications.services import application_withdraw
 from config.domain import Conflict, InvalidInput, InvalidState
 from notifications.models import Notification
+from reviews.experts import expert_load_recount
 from reviews.models import AssignmentRole, ReviewAssignment
 from reviews.selectors import assignment_is_pending, experts_available
 from reviews.services import review_reassign
@@ -58,6 +59,7 @@ def test_load_counts_only_undecided_assignments(endocrine):
     veteran = expert(endocrine, username="veteran")
     pending_load(veteran, count=3, cat=endocrine)
     ReviewAssignment.objects.filter(expert=veteran).update(decision="approve")
+    expert_load_recount(fix=True, expert_ids=[veteran.pk])  # decided past the services
     newcomer = expert(endocrine)
     loaded = expert(endocrine)
     pending_load(loaded, count=1, cat=endocrine)
