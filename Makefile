@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test checks install install-dev setup lint layers typecheck schema schema-check migrate-check messages clean
+.PHONY: run test checks install install-dev setup lint layers typecheck schema schema-check migrate-check messages clean bench
 
 $(VENV)/.installed-runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -68,6 +68,11 @@ checks: lint layers typecheck migrate-check schema-check
 test: install-dev
 	$(MAKE) --no-print-directory -j 2 --output-sync=target checks
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+# The HTTP suite (bench/http_suite.py): each API path of the project against a bare DRF twin, both under
+# gunicorn on PostgreSQL and Redis at 127.0.0.1; throwaway databases; BENCH_ARGS="--rounds 5" to change it.
+bench: install-dev
+	$(PY) bench/http_suite.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

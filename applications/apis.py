@@ -122,7 +122,8 @@ class ApplicationListCreateApi(generics.GenericAPIView):
             for_id_number=(values.get("for_person") or {}).get("id_number", ""),
             for_phone=(values.get("for_person") or {}).get("phone", ""),
         )
-        application = selectors.application_get(user=user, application_id=application.pk)
+        # Answered from the row just written: a new draft has no documents and one event.
+        application = selectors.application_with_relations(application=application, documents=False)
         return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)
 
 
@@ -159,9 +160,9 @@ class ApplicationSubmitApi(APIView):
     def post(self, request: Request, pk: str) -> Response:
         def submit() -> tuple[int, dict[str, Any]]:
             user = authenticated_user(request)
-            application = selectors.application_get(user=user, application_id=pk)
-            services.application_submit(application=application, user=user)
-            fresh = selectors.application_get(user=user, application_id=pk)
+            application = selectors.application_get_for_write(user=user, application_id=pk)
+            submitted = services.application_submit(application=application, user=user)
+            fresh = selectors.application_with_relations(application=submitted)
             return status.HTTP_202_ACCEPTED, ApplicationOutput(fresh).data
 
         return idempotent_response(request=request, scope=f"submit:{pk}", perform=submit)
@@ -197,7 +198,7 @@ class DocumentListCreateApi(APIView):
     )
     def post(self, request: Request, pk: str) -> Response:
         user = authenticated_user(request)
-        application = selectors.application_get(user=user, application_id=pk)
+        application = selectors.application_get_for_write(user=user, application_id=pk)
         single_file(request, "file")
         data = DocumentUploadInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,8 +9,10 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The business gauges of /metrics read every app's tables: registered from the top app.
+        from applications.lookups import catalogue_signals_connect
         from config.metrics import business_metrics_register
         from config.observability import sentry_init
 
         business_metrics_register()
+        catalogue_signals_connect()  # cached catalogue look-ups are forgotten on every change
         sentry_init()

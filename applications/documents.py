@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from applications.access import private_file_open
 from applications.form import FILE_NAME, application_form_digest, application_form_render
+from applications.lookups import hospital_by_code
 from applications.models import (
     EDITABLE_STATUSES,
     MEDICAL_KINDS,
@@ -25,7 +26,6 @@ from applications.models import (
     ApplicationStatus,
     Document,
     DocumentKind,
-    Hospital,
 )
 from applications.workflow import appeal_deadline, application_lock
 from config.domain import Conflict, InvalidInput, InvalidState, PayloadTooLarge
@@ -68,7 +68,7 @@ def document_add(
         errors.append({"field": "issued_on", "code": "future_date", "message": "出具日期不能晚于今天。"})
     hospital = None
     if hospital_code:
-        hospital = Hospital.objects.filter(code=hospital_code).first()
+        hospital = hospital_by_code(hospital_code)
         if hospital is None:
             errors.append({"field": "hospital", "code": "unknown_hospital", "message": "出具机构不在医疗机构名录中。"})
     if issuer_required and kind in MEDICAL_KINDS:

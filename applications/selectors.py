@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -34,14 +34,21 @@ def application_scope(*, user: User) -> Q:
     return post.scope() if post is not None else Q(applicant_id__in=represented(user=user))
 
 
+def _relations(*, documents: bool = True) -> tuple[Prefetch, Prefetch]:
+    """What the application's output shows besides its row: its documents and its events, in order."""
+    return (
+        Prefetch(
+            "documents", queryset=Document.objects.select_related("hospital") if documents else Document.objects.none()
+        ),
+        Prefetch("events", queryset=ApplicationEvent.objects.order_by("at", "id")),
+    )
+
+
 def application_list(*, user: User) -> QuerySet[Application]:
     return (
         Application.objects.filter(application_scope(user=user))
         .select_related("applicant", "disease", "disease__category", "diagnosing_hospital", "certification")
-        .prefetch_related(
-            Prefetch("documents", queryset=Document.objects.select_related("hospital")),
-            Prefetch("events", queryset=ApplicationEvent.objects.order_by("at", "id")),
-        )
+        .prefetch_related(*_relations())
         .order_by("-created_at")
     )
 
@@ -49,6 +56,20 @@ def application_list(*, user: User) -> QuerySet[Application]:
 def application_get(*, user: User, application_id: object) -> Application:
     """The caller's own application, or 404 (never 403: the existence of others' data is not revealed)."""
     return get_object_or_404(application_list(user=user), pk=application_id)
+
+
+def application_get_for_write(*, user: User, application_id: object) -> Application:
+    """The caller's application (the same scope and 404 as `application_get`) with only what a write's
+    service needs before it locks the row itself: its id, applicant and status, no relations."""
+    queryset = Application.objects.filter(application_scope(user=user)).only("id", "applicant_id", "status")
+    return get_object_or_404(queryset, pk=application_id)
+
+
+def application_with_relations(*, application: Application, documents: bool = True) -> Application:
+    """A row a service just wrote, made ready for the output without reading it again: its documents and
+    events prefetched (`documents=False`: a new draft, known to have none, costs no query)."""
+    prefetch_related_objects([application], *_relations(documents=documents))
+    return application
 
 
 def document_get(*, application: Application, document_id: object) -> Document:

@@ -23,6 +23,7 @@ from accounts.identity import birth_date
 from accounts.models import User
 from applications.checks import application_problems, documents_on_file
 from applications.desk import desk_applicant, desk_channel, desk_post
+from applications.lookups import disease_active_by_code, hospital_by_code
 from applications.models import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
@@ -30,8 +31,6 @@ from applications.models import (
     ApplicationChannel,
     ApplicationKind,
     ApplicationStatus,
-    Disease,
-    Hospital,
 )
 from applications.selectors import application_scope
 from applications.workflow import (
@@ -106,10 +105,10 @@ def application_create(
     else:
         channel = ApplicationChannel.AGENT if agent is not None else ApplicationChannel.ONLINE
     errors: list[dict[str, str]] = []
-    disease = Disease.objects.filter(code=disease_code, is_active=True).first()
+    disease = disease_active_by_code(disease_code)
     if disease is None:
         errors.append({"field": "disease_code", "code": "unknown_disease", "message": "病种代码不存在或已停止受理。"})
-    hospital = Hospital.objects.filter(code=diagnosing_hospital_code).first()
+    hospital = hospital_by_code(diagnosing_hospital_code)
     if hospital is None:
         errors.append(
             {"field": "diagnosing_hospital", "code": "unknown_hospital", "message": "确诊医院不在医疗机构名录中。"}

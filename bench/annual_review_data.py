@@ -115,9 +115,9 @@ def generate(
         """
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email,
                                    is_staff, is_active, date_joined, name, id_number, id_number_index, phone,
-                                   phone_index)
+                                   phone_index, session_version)
         SELECT i, '!', false, 'bench' || i, '', '', '', false, true, now(), '持证人' || i, '', '',
-               %(phone)s, %(phone_index)s
+               %(phone)s, %(phone_index)s, 0
         FROM generate_series(1, %(n)s) AS i;
         SELECT setval(pg_get_serial_sequence('accounts_user', 'id'), %(n)s);
         """,
@@ -133,13 +133,14 @@ def generate(
             agent_phone,
             problems, submitted_at, accepted_at, review_deadline, created_at, updated_at, applicant_id,
             disease_id, diagnosing_hospital_id, officer_decision_needed, overdue_since, review_round,
-            review_clock_start, appealed_at, reviewed_certification_id, check_attempts)
+            review_clock_start, appealed_at, reviewed_certification_id, check_attempts, designated_points,
+            diagnosing_doctor_code, diagnosing_doctor_name, agent_relationship, channel, region_code)
         SELECT md5('app' || i)::uuid, 'MB' || lpad(i::text, 16, '0'), 'new', 'effective',
                %(on)s::date - 400 - (i %% 300), '', '', '', '', '[]'::jsonb,
                %(on)s::date - 380, %(on)s::date - 380, %(on)s::date - 350,
                %(on)s::date - 380, %(on)s::date - 340, i,
                d.ids[1 + i %% cardinality(d.ids)], h.ids[1 + i %% cardinality(h.ids)], false, NULL, 1,
-               %(on)s::date - 380, NULL, NULL, 0
+               %(on)s::date - 380, NULL, NULL, 0, '[]'::jsonb, '', '', '', 'online', ''
         FROM generate_series(1, %(n)s) AS i, d, h
         """,
     )
@@ -163,13 +164,13 @@ def generate(
         INSERT INTO applications_certification (
             id, code, insurance_type, status, effective_on, benefit_start_date, valid_until,
             next_review_due, reimbursement_ratio, annual_limit, status_reason, issued_at, updated_at,
-            application_id, disease_id, holder_id)
+            application_id, disease_id, holder_id, end_reason, platform_status, platform_registration_sn)
         SELECT md5('cert' || i)::uuid, upper(substr(md5('code' || i), 1, 20)),
                CASE WHEN i %% 3 = 0 THEN 'resident' ELSE 'employee' END, {status},
                ({due}) - 365, ({due}) - 365, ({due}) + 30, {due},
                CASE WHEN i %% 3 = 0 THEN 0.60 ELSE 0.80 END, CASE WHEN i %% 3 = 0 THEN 6000 ELSE 10000 END,
                '', ({due}) - 365, ({due}) - 365,
-               md5('app' || i)::uuid, a.disease_id, i
+               md5('app' || i)::uuid, a.disease_id, i, '', 'registered', ''
         FROM (SELECT i, random() AS r1, random() AS r2 FROM generate_series(1, %(n)s) AS i) AS s
         JOIN applications_application a ON a.id = md5('app' || i)::uuid
         """,
@@ -185,11 +186,13 @@ def generate(
                 agent_phone,
                 problems, submitted_at, accepted_at, review_deadline, created_at, updated_at, applicant_id,
                 disease_id, diagnosing_hospital_id, officer_decision_needed, overdue_since, review_round,
-                review_clock_start, appealed_at, reviewed_certification_id, check_attempts)
+                review_clock_start, appealed_at, reviewed_certification_id, check_attempts, designated_points,
+            diagnosing_doctor_code, diagnosing_doctor_name, agent_relationship, channel, region_code)
             SELECT md5('review' || c.id)::uuid, 'MR' || lpad((row_number() OVER ())::text, 16, '0'),
                    'annual_review', (ARRAY['draft', 'submitted', 'under_review'])[1 + abs(hashtext(c.code)) %% 3],
                    a.diagnosis_date, '', '', '', '', '[]'::jsonb, NULL, NULL, NULL, now(), now(), c.holder_id,
-                   c.disease_id, a.diagnosing_hospital_id, false, NULL, 0, NULL, NULL, c.id, 0
+                   c.disease_id, a.diagnosing_hospital_id, false, NULL, 0, NULL, NULL, c.id, 0, '[]'::jsonb,
+                   '', '', '', 'online', ''
             FROM applications_certification c JOIN applications_application a ON a.id = c.application_id
             WHERE c.status = 'review_due' AND random() < %(open)s
             """,

@@ -143,7 +143,7 @@ def sweep(*, on: dt.date, publish: str, trace: bool, explain_slow: float | None 
     phase_s["mark"] = total - phase_s.get("reminders", 0.0) - phase_s.get("lapse", 0.0)
     queue_dir = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "/nonexistent"))
     queued_files = sum(1 for _ in queue_dir.iterdir()) if queue_dir.is_dir() else 0
-    marked, reminded, lapsed = (int(part.split()[0]) for part in result.split(", "))
+    marked, reminded, lapsed = (int(part.split()[0]) for part in result.split(", ")[:3])
     return {
         "result": result,
         "marked": marked,

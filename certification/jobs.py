@@ -1,19 +1,24 @@
 """The daily annual-review job (资格复核): mark certifications due, remind holders, lapse the ones
-whose grace period ended. Batched over indexed queries; every status change writes its
-`CertificationEvent` in bulk; running a day twice changes nothing the second time."""
+whose grace period ended. Set-based and batched over indexed queries: each batch of status changes is
+one `UPDATE … FROM (candidates … FOR UPDATE) RETURNING`, its `CertificationEvent`s one bulk insert, its
+messages one insert `ON CONFLICT DO NOTHING` and one delivery task; the reminders are read per due date
+in primary-key order over the (status, next_review_due, id) index (migration 0007). The number of
+queries grows with the number of batches, never with the rows. Running a day twice changes nothing
+the second time."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from applications.models import OPEN_STATUSES, ApplicationStatus
+from applications.models import OPEN_STATUSES, ApplicationStatus, Disease
 from applications.workflow import SYSTEM
 from certification.models import (
     LIVE_CERTIFICATION_STATUSES,
@@ -87,114 +92,127 @@ def _bulk_events(ids: Sequence[UUID], *, source: str, target: str, reason: str) 
     )
 
 
+def _move_batch(candidates: QuerySet[Certification], *, target: str, reason: str) -> list[dict[str, Any]]:
+    """One statement: lock up to BATCH `candidates`, move them to `target` with `reason`, and return each
+    moved row's pk, holder, due date and disease. No ORDER BY: every batch leaves the candidate set, so
+    the (status, next_review_due) index serves the filter alone."""
+    locked = candidates.select_for_update(of=("self",)).order_by().values("pk")[:BATCH]
+    sub_sql, sub_params = locked.query.get_compiler(connection=connection).as_sql()
+    meta = Certification._meta
+    quote = connection.ops.quote_name
+    # Concrete fields of the model: their columns are the model's own (db_column is not set on these).
+    fields = [meta.pk, *(meta.get_field(name) for name in ("holder", "next_review_due", "disease"))]
+    returned = ["id", "holder_id", "next_review_due", "disease_id"]
+    now = meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    # Only the model's table and column names go into the text; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote('status')} = %s, {quote('status_reason')} = %s, "  # noqa: S608
+        f"{quote('updated_at')} = %s WHERE {quote(returned[0])} IN ({sub_sql}) "
+        f"RETURNING {', '.join(quote(column) for column in returned)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [target, reason, now, *sub_params])
+        rows = cursor.fetchall()
+    return [
+        {name: field.to_python(value) for name, field, value in zip(returned, fields, row, strict=True)}  # type: ignore[union-attr]
+        for row in rows
+    ]
+
+
 def _mark_review_due(*, horizon: dt.date) -> int:
     marked = 0
+    candidates = Certification.objects.filter(status=CertificationStatus.ACTIVE, next_review_due__lte=horizon).filter(
+        REVIEWED_WITHIN_PERIOD
+    )
     while True:
         with transaction.atomic():
-            # No ORDER BY: the (status, next_review_due) index serves the filter alone, and every batch
-            # leaves the set it reads (ordered by the random pk it would scan every active row).
-            ids = list(
-                Certification.objects.select_for_update(of=("self",))
-                .filter(status=CertificationStatus.ACTIVE, next_review_due__lte=horizon)
-                .filter(REVIEWED_WITHIN_PERIOD)
-                .order_by()
-                .values_list("pk", flat=True)[:BATCH]
-            )
-            if not ids:
+            rows = _move_batch(candidates, target=CertificationStatus.REVIEW_DUE, reason=MARK_REASON)
+            if not rows:
                 return marked
-            Certification.objects.filter(pk__in=ids).update(
-                status=CertificationStatus.REVIEW_DUE, status_reason=MARK_REASON, updated_at=timezone.now()
-            )
             _bulk_events(
-                ids, source=CertificationStatus.ACTIVE, target=CertificationStatus.REVIEW_DUE, reason=MARK_REASON
+                [r["id"] for r in rows],
+                source=CertificationStatus.ACTIVE,
+                target=CertificationStatus.REVIEW_DUE,
+                reason=MARK_REASON,
             )
-        marked += len(ids)
+        marked += len(rows)
 
 
 def _reminders(*, on: dt.date, horizon: dt.date) -> Iterator[BulkMessage]:
+    """Per due date with a stage to send (due before the grace period: none; `_lapse` takes them), in
+    primary-key order from the last key read: each page is a range scan of the (status,
+    next_review_due, id) index, never a walk of the whole primary key."""
+    due = lapse_cutoff(on=on)
+    while due <= horizon:
+        stage = reminder_stage(on=on, due=due)
+        if stage is not None:
+            yield from _reminders_due(on=on, due=due, stage=stage)
+        due += dt.timedelta(days=1)
+
+
+def _reminders_due(*, on: dt.date, due: dt.date, stage: str) -> Iterator[BulkMessage]:
     base = (
-        # Due before the grace period: no stage left to send (`reminder_stage`); `_lapse` takes them.
-        Certification.objects.filter(
-            status=CertificationStatus.REVIEW_DUE,
-            next_review_due__lte=horizon,
-            next_review_due__gte=lapse_cutoff(on=on),
-        )
+        Certification.objects.filter(status=CertificationStatus.REVIEW_DUE, next_review_due=due)
         .filter(REVIEWED_WITHIN_PERIOD)
         .exclude(annual_reviews__status__in=[*OPEN_STATUSES])
         .order_by("pk")
     )
+    params = {"due": due, "when": days_left_text(on=on, due=due), "grace_days": settings.REVIEW_GRACE_DAYS}
     last_pk = None
     while True:
         page = base if last_pk is None else base.filter(pk__gt=last_pk)
-        rows = list(page.values("pk", "holder_id", "next_review_due", "disease__name")[:BATCH])
+        rows = list(page.values_list("pk", "holder_id", "disease__name")[:BATCH])
         if not rows:
             return
-        last_pk = rows[-1]["pk"]
-        for row in rows:
-            due = row["next_review_due"]
-            stage = reminder_stage(on=on, due=due)
-            if stage is None:
-                continue
+        last_pk = rows[-1][0]
+        for pk, holder_id, disease in rows:
             yield BulkMessage(
-                user_id=row["holder_id"],
-                dedupe_key=f"annual-reminder:{row['pk']}:{due}:{stage}",
-                params={
-                    "disease": row["disease__name"],
-                    "due": due,
-                    "when": days_left_text(on=on, due=due),
-                    "grace_days": settings.REVIEW_GRACE_DAYS,
-                },
+                user_id=holder_id,
+                dedupe_key=f"annual-reminder:{pk}:{due}:{stage}",
+                params={"disease": disease, **params},
             )
+        if len(rows) < BATCH:
+            return
 
 
 def _lapse(*, on: dt.date) -> int:
-    """Past the due date plus the grace period with no passed review: lapsed, with an event and a notice."""
+    """Past the due date plus the grace period with no passed review: lapsed, with an event and a notice.
+    One status at a time, so each batch's events share their `from_status`."""
     lapsed = 0
-    cutoff = lapse_cutoff(on=on)
     reason = f"逾期未完成年度资格复核，{on:%Y年%m月%d日}起暂停待遇"
-    due_for_lapse = Certification.objects.filter(status__in=LIVE_CERTIFICATION_STATUSES, next_review_due__lt=cutoff)
-    while True:
-        ids = list(
-            due_for_lapse.exclude(annual_reviews__status__in=BUREAU_SIDE_STATUSES)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH]
+    for source in LIVE_CERTIFICATION_STATUSES:
+        # Re-read under the row lock by `_move_batch`: a review submitted meanwhile keeps the holder.
+        candidates = Certification.objects.filter(status=source, next_review_due__lt=lapse_cutoff(on=on)).exclude(
+            annual_reviews__status__in=BUREAU_SIDE_STATUSES
         )
-        if not ids:
-            return lapsed
-        with transaction.atomic():
-            rows = list(
-                # Lock the certifications only: a bare FOR UPDATE also locks the joined disease rows,
-                # which holds up every insert referencing a disease until the batch commits.
-                due_for_lapse.select_for_update(of=("self",))
-                .filter(pk__in=ids)
-                .exclude(annual_reviews__status__in=BUREAU_SIDE_STATUSES)  # a review submitted meanwhile
-                .values("pk", "status", "holder_id", "next_review_due", "disease__name")
-            )
-            Certification.objects.filter(pk__in=[r["pk"] for r in rows]).update(
-                status=CertificationStatus.LAPSED, status_reason=reason, updated_at=timezone.now()
-            )
-            for source in LIVE_CERTIFICATION_STATUSES:
-                _bulk_events(
-                    [r["pk"] for r in rows if r["status"] == source],
-                    source=source,
-                    target=CertificationStatus.LAPSED,
-                    reason=reason,
-                )
-            notifications_send_bulk(
-                kind=NotificationKind.CERTIFICATION_LAPSED,
-                messages=(
-                    BulkMessage(
-                        user_id=row["holder_id"],
-                        dedupe_key=f"lapsed:{row['pk']}:{row['next_review_due']}",
-                        params={
-                            "disease": row["disease__name"],
-                            "due": row["next_review_due"],
-                            "grace_days": settings.REVIEW_GRACE_DAYS,
-                            "on": on,
-                        },
-                    )
-                    for row in rows
-                ),
-            )
-            platform_cancel_bulk(certification_ids=[r["pk"] for r in rows], memo="逾期未完成年度资格复核，待遇暂停")
+        while True:
+            with transaction.atomic():
+                rows = _move_batch(candidates, target=CertificationStatus.LAPSED, reason=reason)
+                if not rows:
+                    break
+                _lapse_batch(rows, source=source, reason=reason, on=on)
             lapsed += len(rows)
+    return lapsed
+
+
+def _lapse_batch(rows: list[dict[str, Any]], *, source: str, reason: str, on: dt.date) -> None:
+    ids = [r["id"] for r in rows]
+    _bulk_events(ids, source=source, target=CertificationStatus.LAPSED, reason=reason)
+    diseases = dict(Disease.objects.filter(pk__in={r["disease_id"] for r in rows}).order_by().values_list("pk", "name"))
+    notifications_send_bulk(
+        kind=NotificationKind.CERTIFICATION_LAPSED,
+        messages=(
+            BulkMessage(
+                user_id=row["holder_id"],
+                dedupe_key=f"lapsed:{row['id']}:{row['next_review_due']}",
+                params={
+                    "disease": diseases[row["disease_id"]],
+                    "due": row["next_review_due"],
+                    "grace_days": settings.REVIEW_GRACE_DAYS,
+                    "on": on,
+                },
+            )
+            for row in rows
+        ),
+    )
+    platform_cancel_bulk(certification_ids=ids, memo="逾期未完成年度资格复核，待遇暂停")

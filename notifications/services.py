@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -200,10 +201,33 @@ def _insert_new(rows: list[Notification]) -> list[int]:
 
 
 def deliveries_queue(ids: Iterable[int]) -> int:
-    """Queue the delivery of each notification (a broker outage is left to `retry_stuck`)."""
+    """Queue the deliveries as one task per batch (a single id as before); returns how many reached the
+    broker. A broker outage is left to `retry_stuck`: the rows stay pending."""
     from notifications.tasks import notification_deliver_task
 
-    return sum(send_task_safely(notification_deliver_task, notification_id) for notification_id in ids)
+    ids = list(ids)
+    queued = 0
+    for start in range(0, len(ids), BULK_BATCH):
+        chunk = ids[start : start + BULK_BATCH]
+        if send_task_safely(notification_deliver_task, chunk[0] if len(chunk) == 1 else chunk):
+            queued += len(chunk)
+    return queued
+
+
+def notifications_deliver(*, notification_ids: Iterable[int]) -> None:
+    """Deliver a batch, each row as `notification_deliver` does (its own claim, so a retry of the batch
+    sends only what is still pending). A gateway error does not stop the others: the first is raised at
+    the end for the task to retry. The task's time limit stops the batch at once (the rest stay pending)."""
+    error: Exception | None = None
+    for notification_id in notification_ids:
+        try:
+            notification_deliver(notification_id=notification_id)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # the gateway is outside us: the others still go
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 def _pending() -> Q:

@@ -15,8 +15,13 @@ from notifications import services
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=7,
-    soft_time_limit=60,
-    time_limit=90,
+    # A batch of the daily jobs (up to notifications.services.BULK_BATCH messages) fits in the limit.
+    soft_time_limit=600,
+    time_limit=660,
 )
-def notification_deliver_task(notification_id: int) -> None:
-    services.notification_deliver(notification_id=notification_id)
+def notification_deliver_task(notification_id: int | list[int]) -> None:
+    """One notification (its id) or a batch of them (a list of ids: the daily jobs queue one task per batch)."""
+    if isinstance(notification_id, list):
+        services.notifications_deliver(notification_ids=notification_id)
+    else:
+        services.notification_deliver(notification_id=notification_id)
