@@ -34,20 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.panel_choice import bench_finish, bench_setup  # noqa: E402
+from bench.panel_choice import CATALOGUE, bench_finish, bench_setup  # noqa: E402
 
-GENERATE = """
+GENERATE = (
+    """
 SET session_replication_role = replica;
-INSERT INTO applications_diseasecategory (code, name, sort_order) VALUES ('bench', '基准类别', 0);
-INSERT INTO applications_disease (code, name, category_id, evidence, record_max_age_days,
-    requires_hospital_appraisal, requires_annual_reexam, employee_ratio, employee_annual_limit, resident_ratio,
-    resident_annual_limit, is_active, notes, publication, benefit_months, requires_stamped_form)
-  SELECT 'B0001', '基准病种', id, '{"all": ["diagnosis_certificate"]}', 365, false, false, 0.8, 10000, 0.6,
-         6000, true, '', 'name', 12, false
-  FROM applications_diseasecategory WHERE code = 'bench';
-INSERT INTO applications_hospital (code, name, level, region_code, is_designated, can_appraise)
-  VALUES ('HB0001', '基准医院', 3, '620902', true, true);
-INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+"""
+    + CATALOGUE
+    + """INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
     date_joined, name, id_number, id_number_index, phone, phone_index, session_version)
   SELECT '!', false, 'person' || g, '', '', '', false, true, now(), '张三', '', 'bench' || g, '', '', 0
   FROM generate_series(1, %(entries)s) g;
@@ -75,6 +69,7 @@ INSERT INTO reviews_announcemententry (batch_id, application_id, masked_name, ma
   ORDER BY a.rn;
 SET session_replication_role = DEFAULT;
 """
+)
 
 # The batch page as it was before pagination (every public entry on one page), read from git for comparison.
 OLD_COMMIT = "8e12779"

@@ -78,8 +78,8 @@ def bench_finish(args: argparse.Namespace) -> None:
         _recreate(args.database)
 
 
-GENERATE = """
-SET session_replication_role = replica;
+# One disease of one category and one hospital: the catalogue every generated case points to.
+CATALOGUE = """
 INSERT INTO applications_diseasecategory (code, name, sort_order) VALUES ('bench', '基准类别', 0);
 INSERT INTO applications_disease (code, name, category_id, evidence, record_max_age_days,
     requires_hospital_appraisal, requires_annual_reexam, employee_ratio, employee_annual_limit, resident_ratio,
@@ -89,7 +89,14 @@ INSERT INTO applications_disease (code, name, category_id, evidence, record_max_
   FROM applications_diseasecategory WHERE code = 'bench';
 INSERT INTO applications_hospital (code, name, level, region_code, is_designated, can_appraise)
   VALUES ('HB0001', '基准医院', 3, '620902', true, true);
--- experts (ids 1..E) and applicants (one per case)
+"""
+
+GENERATE = (
+    """
+SET session_replication_role = replica;
+"""
+    + CATALOGUE
+    + """-- experts (ids 1..E) and applicants (one per case)
 INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
     date_joined, name, id_number, id_number_index, phone, phone_index, session_version)
   SELECT '!', false, 'expert' || g, '', '', '', true, true, now(), '专家' || g, '', '', '', '', 0
@@ -125,6 +132,7 @@ INSERT INTO reviews_reviewassignment (application_id, expert_id, round, role, is
     ON e.en = ((a.rn - 1) %% %(experts)s) + 1;
 SET session_replication_role = DEFAULT;
 """
+)
 
 
 def baseline_available(application):  # type: ignore[no-untyped-def]
