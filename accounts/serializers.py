@@ -20,6 +20,7 @@ from accounts.identity import (
     validate_mobile,
 )
 from accounts.models import CodePurpose, FamilyLink, User
+from config.api.serializers import OutputModelSerializer
 
 
 def _wrap(validator: Callable[[str], str]) -> Callable[[str], str]:
@@ -153,7 +154,7 @@ class TokenPairOutput(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class UserOutput(serializers.ModelSerializer):
+class UserOutput(OutputModelSerializer):
     id_number = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
 

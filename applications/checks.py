@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Exists
 from django.utils import timezone
 
 from applications.evidence import evidence_missing, evidence_unmet_kinds, kind_label, required_base_kinds
@@ -30,7 +31,7 @@ from applications.models import (
     InsuredStatus,
 )
 from certification.points import designated_points_problems
-from certification.selectors import certification_live_exists
+from certification.selectors import certification_live
 
 Problem = dict[str, object]
 
@@ -276,14 +277,18 @@ def _duplicate_problems(application: Application) -> list[Problem]:
     same = Application.objects.filter(applicant=application.applicant, disease=application.disease).exclude(
         kind=ApplicationKind.ANNUAL_REVIEW
     )
+    # Both questions in one query (on the application's own row): another open application, a live
+    # certification (asked for a new application only).
+    flags: dict[str, Exists] = {"open": Exists(same.filter(status__in=OPEN_STATUSES).exclude(pk=application.pk))}
+    if application.kind == ApplicationKind.NEW:
+        flags["live"] = Exists(certification_live(holder=application.applicant, disease=application.disease))
+    found = Application.objects.filter(pk=application.pk).annotate(**flags).values(*flags).get()
     # The partial unique constraint already refuses a second open application; kept as a guard.
-    if same.filter(status__in=OPEN_STATUSES).exclude(pk=application.pk).exists():
+    if found["open"]:
         return [_problem("duplicate_open_application", "disease_code", "您已有该病种正在办理的申请。")]
     # A live certification already gives the benefit: a new application is refused, while a change
     # application (a changed condition) replaces it when it takes effect.
-    if application.kind == ApplicationKind.NEW and certification_live_exists(
-        holder=application.applicant, disease=application.disease
-    ):
+    if found.get("live"):
         return [
             _problem(
                 "duplicate_certification",

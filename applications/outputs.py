@@ -10,9 +10,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from applications.models import ApplicationEvent, Document, DocumentKind, Hospital
+from config.api.serializers import OutputModelSerializer
 
 
-class HospitalOutput(serializers.ModelSerializer):
+class HospitalOutput(OutputModelSerializer):
     class Meta:
         model = Hospital
         fields = ["code", "name", "level", "region_code", "is_designated", "can_appraise"]
@@ -55,7 +56,7 @@ def problems_output(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"kinds": [], **problem} for problem in problems or []]
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(OutputModelSerializer):
     actor = serializers.CharField(source="actor_label")
     to = serializers.CharField(source="to_status")
     problems = serializers.SerializerMethodField()
@@ -79,7 +80,7 @@ class EventOutput(serializers.ModelSerializer):
         return problems_output(obj.data.get("problems", []))
 
 
-class DocumentOutput(serializers.ModelSerializer):
+class DocumentOutput(OutputModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     hospital = serializers.CharField(source="hospital.code", allow_null=True, default=None)
     duplicate_of = serializers.UUIDField(source="duplicate_of_id", allow_null=True)

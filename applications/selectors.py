@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.family import represented
+from accounts.family import family_owner_of, represented
 from accounts.models import User
 from applications.desk import desk_post
 from applications.models import (
@@ -34,6 +34,33 @@ def application_scope(*, user: User) -> Q:
     return post.scope() if post is not None else Q(applicant_id__in=represented(user=user))
 
 
+def _represents(user: User, applicant_id: int) -> bool:
+    """The applicant is the caller or a family member bound to the caller's account: an applicant's own
+    case costs no query, the family is asked only for someone else's."""
+    return applicant_id == user.pk or family_owner_of(user=user, member_id=applicant_id)
+
+
+def _one_in_scope(queryset: QuerySet[Application], *, user: User, application_id: object) -> Application:
+    """One application by id if the caller may see it (`application_scope`), else 404."""
+    post = desk_post(user=user)
+    if post is not None:
+        return get_object_or_404(queryset.filter(post.scope()), pk=application_id)
+    application = get_object_or_404(queryset, pk=application_id)
+    if not _represents(user, application.applicant_id):
+        raise Http404
+    return application
+
+
+def application_in_scope(*, user: User, application: Application) -> bool:
+    post = desk_post(user=user)
+    if post is not None:
+        return Application.objects.filter(post.scope(), pk=application.pk).exists()
+    return _represents(user, application.applicant_id)
+
+
+_JOINED = ("applicant", "disease", "disease__category", "diagnosing_hospital", "certification")
+
+
 def _relations(*, documents: bool = True) -> tuple[Prefetch, Prefetch]:
     """What the application's output shows besides its row: its documents and its events, in order."""
     return (
@@ -45,24 +72,27 @@ def _relations(*, documents: bool = True) -> tuple[Prefetch, Prefetch]:
 
 
 def application_list(*, user: User) -> QuerySet[Application]:
+    """The caller's applications for the list (`ApplicationListOutput`): the applicant's name and the
+    disease joined; no documents, events or certificate, which only the detail shows."""
     return (
         Application.objects.filter(application_scope(user=user))
-        .select_related("applicant", "disease", "disease__category", "diagnosing_hospital", "certification")
-        .prefetch_related(*_relations())
+        .select_related("applicant", "disease")
         .order_by("-created_at")
     )
 
 
 def application_get(*, user: User, application_id: object) -> Application:
     """The caller's own application, or 404 (never 403: the existence of others' data is not revealed)."""
-    return get_object_or_404(application_list(user=user), pk=application_id)
+    application = _one_in_scope(Application.objects.select_related(*_JOINED), user=user, application_id=application_id)
+    prefetch_related_objects([application], *_relations())
+    return application
 
 
 def application_get_for_write(*, user: User, application_id: object) -> Application:
     """The caller's application (the same scope and 404 as `application_get`) with only what a write's
     service needs before it locks the row itself: its id, applicant and status, no relations."""
-    queryset = Application.objects.filter(application_scope(user=user)).only("id", "applicant_id", "status")
-    return get_object_or_404(queryset, pk=application_id)
+    queryset = Application.objects.only("id", "applicant_id", "status")
+    return _one_in_scope(queryset, user=user, application_id=application_id)
 
 
 def application_with_relations(*, application: Application, documents: bool = True) -> Application:

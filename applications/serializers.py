@@ -15,6 +15,7 @@ from accounts.identity import mask_id_number, mask_phone
 from accounts.serializers import IdNumberField, MobileField, NameField, WordChoiceField
 from applications.checks import documents_on_file
 from applications.form import application_form_state
+from applications.lookups import hospitals_by_code
 from applications.models import (
     Application,
     ApplicationKind,
@@ -22,13 +23,13 @@ from applications.models import (
     Disease,
     DocumentAccess,
     DocumentKind,
-    Hospital,
     ReaderRole,
 )
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput, ProblemOutput, problems_output
 from applications.selectors import reader_institution
 from applications.services import AGENT_RELATIONSHIPS
 from applications.workflow import appeal_deadline, application_decision
+from config.api.serializers import OutputModelSerializer
 from reviews.calendar import working_days_left
 from reviews.clock import review_deadline_explain
 from reviews.serializers import DeadlineExplanationOutput
@@ -36,7 +37,7 @@ from reviews.serializers import DeadlineExplanationOutput
 # --- catalogue ------------------------------------------------------------------------------------
 
 
-class DiseaseOutput(serializers.ModelSerializer):
+class DiseaseOutput(OutputModelSerializer):
     category = serializers.CharField(source="category.code")
     category_name = serializers.CharField(source="category.name")
     evidence = serializers.JSONField()
@@ -190,7 +191,7 @@ class AgentOutput(serializers.Serializer):
     relationship = serializers.CharField(help_text="代办人与申请人的关系")
 
 
-class ApplicationOutput(serializers.ModelSerializer):
+class ApplicationOutput(OutputModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     applicant_name = serializers.CharField(
         source="applicant.name", help_text="申请人姓名（亲情账户可见本人和已绑定家庭成员的申请）"
@@ -280,7 +281,7 @@ class ApplicationOutput(serializers.ModelSerializer):
 
     @extend_schema_field(DesignatedPointOutput(many=True))
     def get_designated_points(self, obj: Application) -> list[dict]:
-        hospitals = {h.code: h for h in Hospital.objects.filter(code__in=obj.designated_points or [])}
+        hospitals = hospitals_by_code(obj.designated_points or [])
         return [
             {"code": h.code, "name": h.name, "level": h.level, "is_designated": h.is_designated}
             for h in (hospitals.get(code) for code in obj.designated_points or [])

@@ -32,7 +32,7 @@ from applications.models import (
     ApplicationKind,
     ApplicationStatus,
 )
-from applications.selectors import application_scope
+from applications.selectors import application_in_scope
 from applications.workflow import (
     WITHDRAWABLE_STATUSES,
     appeal_deadline,
@@ -47,7 +47,7 @@ from certification.services import annual_review_pass
 from config.domain import Conflict, Forbidden, InvalidInput, InvalidState
 from config.queueing import send_task_safely
 from notifications.models import NotificationKind
-from notifications.services import notification_send, notify_officers
+from notifications.services import BulkMessage, notifications_send_bulk, notify_officers
 from reviews.clock import review_clock_restart
 from reviews.experts import expert_load_release_round
 from reviews.services import review_accept, review_start_round
@@ -189,7 +189,7 @@ def application_update(*, application: Application, user: User, **values: object
     """The applicant changes what they may still change before (re)submitting: the designated points
     and the diagnosing doctor. Checked with everything else by the completeness check."""
     application = application_lock(application_id=application.pk)
-    if not Application.objects.filter(application_scope(user=user), pk=application.pk).exists():
+    if not application_in_scope(user=user, application=application):
         raise InvalidInput("未找到该申请。", code="not_found")
     if application.status not in EDITABLE_STATUSES:
         raise InvalidState("申请已提交，当前不能修改；如需补正请等待一次性告知。", code="not_editable")
@@ -327,8 +327,7 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
         )
         application.problems = problems
         application.save(update_fields=["status", "problems", "region_code", "updated_at"])
-        notification_send(
-            user=application.applicant,
+        _notify_applicant(
             application=application,
             kind=NotificationKind.NEEDS_SUPPLEMENT,
             params={
@@ -348,10 +347,9 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
         application=application, to=ApplicationStatus.UNDER_REVIEW, actor=None, reason="材料齐全，予以受理"
     )
     application.problems = []
-    application.save(update_fields=["status", "problems", "region_code", "updated_at"])
-    review_accept(application=application, on=today)
-    notification_send(
-        user=application.applicant,
+    # Saved once, with the clock and the round (review_accept).
+    review_accept(application=application, on=today, update_fields=["status", "problems", "region_code"])
+    _notify_applicant(
         application=application,
         kind=NotificationKind.ACCEPTED,
         params={
@@ -362,6 +360,15 @@ def application_check(*, application_id: UUID | str, on: dt.date | None = None) 
         dedupe_key=f"check:{application.pk}:{event.pk}",
     )
     return application
+
+
+def _notify_applicant(*, application: Application, kind: NotificationKind, params: dict, dedupe_key: str) -> None:
+    """`notification_send` to the applicant about their application (and so to their family accounts),
+    in one insert for all of them: the check's message once per `dedupe_key`, delivered after the commit."""
+    message = BulkMessage(
+        user_id=application.applicant_id, dedupe_key=dedupe_key, params=params, application_id=application.pk
+    )
+    notifications_send_bulk(kind=kind, messages=[message])
 
 
 def applications_requeue_stuck(*, older_than: dt.timedelta, limit: int = 1000) -> int:

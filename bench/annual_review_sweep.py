@@ -49,7 +49,6 @@ def sweep(*, on: dt.date, publish: str, trace: bool, explain_slow: float | None 
     from certification import jobs
     from config import queueing
     from notifications import services as notification_services
-    from notifications.models import NotificationKind
     from notifications.tasks import notification_deliver_task  # noqa: F401  (imported before the baseline)
 
     stats: dict = {"phase": "mark", "db": {}, "queries": {}, "published": 0, "publish_s": 0.0, "slow": []}
@@ -108,17 +107,9 @@ def sweep(*, on: dt.date, publish: str, trace: bool, explain_slow: float | None 
 
         return wrapper
 
-    # The reminders phase is the job's `notifications_send_bulk` call for the reminders (it consumes the
-    # `_reminders` batches); `_lapse` sends its own notices through the same name, timed as part of the lapse.
-    send_bulk = jobs.notifications_send_bulk
-    send_reminders = timed("reminders", send_bulk)
-
-    def notifications_send_bulk(*, kind, messages):  # type: ignore[no-untyped-def]
-        if kind == NotificationKind.ANNUAL_REVIEW_REMINDER:
-            return send_reminders(kind=kind, messages=messages)
-        return send_bulk(kind=kind, messages=messages)
-
-    jobs.notifications_send_bulk = notifications_send_bulk
+    # The reminders phase is the job's `_remind` (set-based on PostgreSQL); `_lapse` sends its own notices,
+    # timed as part of the lapse; the rest (marking, the period's end, ANALYZE) is the mark phase.
+    jobs._remind = timed("reminders", jobs._remind)
     jobs._lapse = timed("lapse", jobs._lapse)
 
     connection.ensure_connection()

@@ -1,8 +1,11 @@
 """The daily annual-review job (资格复核): mark certifications due, remind holders, lapse the ones
-whose grace period ended. Set-based and batched over indexed queries: each batch of status changes is
-one `UPDATE … FROM (candidates … FOR UPDATE) RETURNING`, its `CertificationEvent`s one bulk insert, its
-messages one insert `ON CONFLICT DO NOTHING` and one delivery task; the reminders are read per due date
-in primary-key order over the (status, next_review_due, id) index (migration 0007). The number of
+whose grace period ended. Set-based and batched over indexed queries. On PostgreSQL
+(certification/sweep_sql.py) no marked row or reminder passes through Python: each batch of marks is
+one `UPDATE … RETURNING` feeding the `INSERT … SELECT` of its `CertificationEvent`s, each page of
+reminders one `INSERT … SELECT … ON CONFLICT DO NOTHING` with the message rendered once per disease.
+Elsewhere (SQLite) each batch is one `UPDATE … RETURNING`, one bulk insert of its events and one insert
+of its messages. Either way one delivery task per batch of messages; the reminders are read per due
+date in primary-key order over the (status, next_review_due, id) index (migration 0007); the number of
 queries grows with the number of batches, never with the rows. Running a day twice changes nothing
 the second time."""
 
@@ -20,6 +23,7 @@ from django.utils import timezone
 
 from applications.models import OPEN_STATUSES, ApplicationStatus, Disease
 from applications.workflow import SYSTEM
+from certification import sweep_sql
 from certification.models import (
     LIVE_CERTIFICATION_STATUSES,
     Certification,
@@ -35,9 +39,11 @@ from certification.rules import (
     reminder_stage,
 )
 from notifications.models import NotificationKind
-from notifications.services import BulkMessage, notifications_send_bulk
+from notifications.services import BulkMessage, BulkOutcome, notifications_send_bulk
 
 BATCH = 2000
+# PostgreSQL's set-based path: rows per marking statement, reminders per page (an index range).
+SET_BATCH = 50_000
 # A holder who submitted their review in time is not lapsed while the bureau is still on it.
 BUREAU_SIDE_STATUSES = [ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW]
 MARK_REASON = "进入年度资格复核期"
@@ -56,13 +62,17 @@ def annual_reviews(*, on: dt.date) -> str:
         # are planned for a handful of review_due rows and sort all of them again on every batch.
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Certification._meta.db_table}")
-    reminders = notifications_send_bulk(
-        kind=NotificationKind.ANNUAL_REVIEW_REMINDER, messages=_reminders(on=on, horizon=horizon)
-    )
+    reminders = _remind(on=on, horizon=horizon)
     lapsed = _lapse(on=on)
     # Only what this run did: reminders a concurrent run recorded first are that run's to report.
     reminded = f"{reminders.recorded} reminders recorded ({reminders.queued} queued)"
     return f"{marked} marked review_due, {reminded}, {lapsed} lapsed, {ended} ended at the end of their period"
+
+
+def _set_based() -> bool:
+    """PostgreSQL takes the set-based statements of certification/sweep_sql.py; other databases (SQLite)
+    the portable path. Both write the same rows (tests/certification/test_sweep_paths.py)."""
+    return connection.vendor == "postgresql"
 
 
 def _period_over(*, on: dt.date) -> int:
@@ -124,6 +134,14 @@ def _mark_review_due(*, horizon: dt.date) -> int:
     candidates = Certification.objects.filter(status=CertificationStatus.ACTIVE, next_review_due__lte=horizon).filter(
         REVIEWED_WITHIN_PERIOD
     )
+    if _set_based():
+        return sweep_sql.move_with_events(
+            candidates,
+            source=CertificationStatus.ACTIVE,
+            target=CertificationStatus.REVIEW_DUE,
+            reason=MARK_REASON,
+            batch=SET_BATCH,
+        )
     while True:
         with transaction.atomic():
             rows = _move_batch(candidates, target=CertificationStatus.REVIEW_DUE, reason=MARK_REASON)
@@ -136,6 +154,45 @@ def _mark_review_due(*, horizon: dt.date) -> int:
                 reason=MARK_REASON,
             )
         marked += len(rows)
+
+
+def _remind(*, on: dt.date, horizon: dt.date) -> BulkOutcome:
+    """Every reminder due on `on`: set-based on PostgreSQL, through `notifications_send_bulk` elsewhere."""
+    if not _set_based():
+        return notifications_send_bulk(
+            kind=NotificationKind.ANNUAL_REVIEW_REMINDER, messages=_reminders(on=on, horizon=horizon)
+        )
+    outcome = BulkOutcome()
+    diseases = list(Disease.objects.order_by().values_list("pk", "name"))
+    due = lapse_cutoff(on=on)
+    while due <= horizon:
+        stage = reminder_stage(on=on, due=due)
+        if stage is not None:
+            keys = Certification.objects.filter(status=CertificationStatus.REVIEW_DUE, next_review_due=due)
+            sweep_sql.remind_due(
+                _reminder_candidates(due=due),
+                keys=keys,
+                due=due,
+                stage=stage,
+                texts=sweep_sql.reminder_texts(_reminder_params(on=on, due=due), diseases),
+                batch=SET_BATCH,
+                outcome=outcome,
+            )
+        due += dt.timedelta(days=1)
+    return outcome
+
+
+def _reminder_candidates(*, due: dt.date) -> QuerySet[Certification]:
+    """Due on `due`, marked, inside the benefit period and with no annual review open."""
+    return (
+        Certification.objects.filter(status=CertificationStatus.REVIEW_DUE, next_review_due=due)
+        .filter(REVIEWED_WITHIN_PERIOD)
+        .exclude(annual_reviews__status__in=[*OPEN_STATUSES])
+    )
+
+
+def _reminder_params(*, on: dt.date, due: dt.date) -> dict[str, object]:
+    return {"due": due, "when": days_left_text(on=on, due=due), "grace_days": settings.REVIEW_GRACE_DAYS}
 
 
 def _reminders(*, on: dt.date, horizon: dt.date) -> Iterator[BulkMessage]:
@@ -151,13 +208,8 @@ def _reminders(*, on: dt.date, horizon: dt.date) -> Iterator[BulkMessage]:
 
 
 def _reminders_due(*, on: dt.date, due: dt.date, stage: str) -> Iterator[BulkMessage]:
-    base = (
-        Certification.objects.filter(status=CertificationStatus.REVIEW_DUE, next_review_due=due)
-        .filter(REVIEWED_WITHIN_PERIOD)
-        .exclude(annual_reviews__status__in=[*OPEN_STATUSES])
-        .order_by("pk")
-    )
-    params = {"due": due, "when": days_left_text(on=on, due=due), "grace_days": settings.REVIEW_GRACE_DAYS}
+    base = _reminder_candidates(due=due).order_by("pk")
+    params = _reminder_params(on=on, due=due)
     last_pk = None
     while True:
         page = base if last_pk is None else base.filter(pk__gt=last_pk)

@@ -44,13 +44,27 @@ def certification_get(*, user: User, certification_id: object) -> Certification:
     return get_object_or_404(certification_list(user=user), pk=certification_id)
 
 
+def certification_live(*, holder: User, disease: Disease) -> QuerySet[Certification]:
+    """The person's live benefit for the disease, if any (a new application is refused)."""
+    return Certification.objects.filter(holder=holder, disease=disease, status__in=LIVE_CERTIFICATION_STATUSES)
+
+
 def certification_live_exists(*, holder: User, disease: Disease) -> bool:
-    """Whether the person already holds a live benefit for the disease (a new application is refused)."""
-    return Certification.objects.filter(holder=holder, disease=disease, status__in=LIVE_CERTIFICATION_STATUSES).exists()
+    return certification_live(holder=holder, disease=disease).exists()
 
 
 def certification_holds_any_live(*, holder: User) -> bool:
     return Certification.objects.filter(holder=holder, status__in=LIVE_CERTIFICATION_STATUSES).exists()
+
+
+PUBLIC_COLUMNS = (
+    "code",
+    "status",
+    "benefit_start_date",
+    "valid_until",
+    "holder__name",
+    "disease__name",
+)
 
 
 def certification_by_code(*, raw_code: str) -> Certification | None:
@@ -58,7 +72,15 @@ def certification_by_code(*, raw_code: str) -> Certification | None:
     codes = verification_code_candidates(raw_code)
     if not codes:
         return None
-    return Certification.objects.select_related("holder", "disease").filter(code__in=codes).first()
+    # What the public verification shows (`certification_public_facts`) and nothing more: reading the
+    # holder's whole row would also decrypt an ID number and a phone no answer needs.
+    return (
+        Certification.objects.select_related("holder", "disease")
+        .only(*PUBLIC_COLUMNS)
+        .filter(code__in=codes)
+        .order_by("pk")
+        .first()
+    )
 
 
 def remote_filing_list(*, user: User) -> QuerySet[RemoteFiling]:
@@ -92,8 +114,10 @@ def certification_public_facts(*, certification: Certification | None, on: dt.da
     if certification is None:
         return {"valid": False}
     valid = certification_is_valid(certification=certification, on=on)
-    points = DesignatedPoint.objects.filter(certification=certification, ends_on__isnull=True).select_related(
-        "hospital"
+    points = (
+        DesignatedPoint.objects.filter(certification=certification, ends_on__isnull=True)
+        .order_by("order")
+        .values_list("hospital__name", flat=True)
     )
     facts: dict[str, object] = {
         "valid": valid,
@@ -102,7 +126,7 @@ def certification_public_facts(*, certification: Certification | None, on: dt.da
         "disease": certification.disease.name,
         "benefit_start_date": certification.benefit_start_date,
         "valid_until": certification.valid_until,
-        "designated_points": [point.hospital.name for point in points.select_related("hospital").order_by("order")],
+        "designated_points": list(points),
     }
     if not valid:
         facts["note"] = PUBLIC_NOTES.get(certification.status, "已过有效期")

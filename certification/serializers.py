@@ -18,6 +18,7 @@ from certification.models import (
     RemoteFilingType,
 )
 from certification.pdf import certificate_verify_url
+from config.api.serializers import OutputModelSerializer
 
 
 class CertificateDiseaseOutput(serializers.Serializer):
@@ -25,7 +26,7 @@ class CertificateDiseaseOutput(serializers.Serializer):
     name = serializers.CharField()
 
 
-class CertificateEventOutput(serializers.ModelSerializer):
+class CertificateEventOutput(OutputModelSerializer):
     """One change in the certification's history: `{"at", "actor", "from", "to", "reason"}`."""
 
     actor = serializers.CharField(source="actor_label", help_text="系统、持证人或经办人员")
@@ -54,7 +55,7 @@ class CertificatePointOutput(serializers.Serializer):
     begins_on = serializers.DateField(help_text="自该日起在此就医享受待遇")
 
 
-class CertificateOutput(serializers.ModelSerializer):
+class CertificateOutput(OutputModelSerializer):
     """The holder's own certification. `status` is the stored status (the lapse job keeps it current)."""
 
     code = serializers.CharField(help_text="核验码（印在电子凭证上，任何人可在线核验）")
@@ -163,7 +164,7 @@ class RemoteFilingInput(serializers.Serializer):
     proof = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
 
 
-class RemoteFilingOutput(serializers.ModelSerializer):
+class RemoteFilingOutput(OutputModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     has_proof = serializers.SerializerMethodField()
 

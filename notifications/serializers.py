@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.api.serializers import OutputModelSerializer
 from notifications.models import Notification
 
 
-class NotificationOutput(serializers.ModelSerializer):
+class NotificationOutput(OutputModelSerializer):
     application = serializers.UUIDField(source="application_id", allow_null=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -26,7 +26,7 @@ from accounts.family import family_owners
 from accounts.models import User
 from accounts.roles import officers
 from config.queueing import send_task_safely
-from notifications.catalogue import message_render
+from notifications.catalogue import Rendered, message_render
 from notifications.channels import email_send, sms_send
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 
@@ -198,6 +198,69 @@ def _insert_new(rows: list[Notification]) -> list[int]:
             cursor.execute(sql, values)
             inserted += [row[0] for row in cursor.fetchall()]
     return inserted
+
+
+def notifications_insert_select(
+    *,
+    kind: NotificationKind,
+    source: tuple[str, Sequence[object]],
+    texts: Mapping[str, Rendered],
+    outcome: BulkOutcome | None = None,
+) -> BulkOutcome:
+    """Record the messages of `kind` named by one SELECT in one `INSERT … SELECT … ON CONFLICT DO NOTHING
+    RETURNING id`: the rows never pass through Python (PostgreSQL only; `notifications_send_bulk` is the
+    portable way). `source` is a SELECT (SQL, parameters) with the columns `user_id`, `dedupe_key` and
+    `text_key`; `texts` holds each group's message rendered once (e.g. per disease), keyed by `text_key`
+    as text and passed as parameters. Rows already recorded are skipped and not counted; the deliveries
+    are queued after the commit, one task per BULK_BATCH ids. Counts add up in `outcome` if given (the
+    deliveries as each commit happens)."""
+    assert connection.vendor == "postgresql", "INSERT … SELECT with unnest() is PostgreSQL's"
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    per_row = {"user_id": "s.user_id", "dedupe_key": "s.dedupe_key", "title": "t.title", "body": "t.body"}
+    per_row["short_text"] = "t.short_text"
+    # Every other column as a new Notification of `kind` would have it (defaults, auto_now_add).
+    prototype = Notification(kind=kind)
+    columns, expressions, constants = [], [], []
+    for field in meta.concrete_fields:
+        if field is meta.pk:
+            continue
+        columns.append(quote(field.column))  # type: ignore[arg-type]
+        if field.attname in per_row:
+            expressions.append(per_row[field.attname])
+        else:
+            expressions.append("%s")
+            constants.append(field.get_db_prep_save(field.pre_save(prototype, add=True), connection))
+    source_sql, source_params = source
+    keys = list(texts)
+    # Only the model's table and column names go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(expressions)} FROM ({source_sql}) AS s "
+        "JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS t (text_key, title, body, short_text) "
+        f"ON t.text_key = s.text_key::text ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column or 'id')}"
+    )
+    params = [
+        *constants,
+        *source_params,
+        keys,
+        [texts[key].title for key in keys],
+        [texts[key].body for key in keys],
+        [texts[key].short_text for key in keys],
+    ]
+    outcome = outcome if outcome is not None else BulkOutcome()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        outcome.recorded += len(ids)
+
+        def queue() -> None:
+            outcome.queued += deliveries_queue(ids)
+
+        if ids:
+            transaction.on_commit(queue)
+    return outcome
 
 
 def deliveries_queue(ids: Iterable[int]) -> int:

@@ -9,6 +9,7 @@ when the calendar changes (`deadlines.deadlines_recompute`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,15 +41,18 @@ def review_working_days(application: Application) -> int:
     return int(settings.REVIEW_WORKING_DAYS)
 
 
-def review_deadline_explain(*, application: Application) -> DeadlineExplanation | None:
+def review_deadline_explain(
+    *, application: Application, suspensions: Iterable[ClockSuspension] | None = None
+) -> DeadlineExplanation | None:
     """How the review deadline is computed: N working days from the clock's start, pushed back by the
-    working days the clock stood still waiting for the applicant. None before acceptance."""
+    working days the clock stood still waiting for the applicant. None before acceptance. `suspensions`:
+    the application's suspensions when the caller already knows them (none at the first acceptance)."""
     if application.accepted_at is None:
         return None
     accepted_on = application.review_clock_start or timezone.localdate(application.accepted_at)
     suspended = sum(
         s.working_days
-        for s in application.clock_suspensions.all()
+        for s in (application.clock_suspensions.all() if suspensions is None else suspensions)
         if s.ended_on is not None and s.started_on >= accepted_on
     )
     working_days = review_working_days(application)
@@ -64,11 +68,16 @@ def review_deadline_explain(*, application: Application) -> DeadlineExplanation 
 
 def review_deadline_refresh(*, application: Application) -> None:
     """Store the deadline the explanation gives; a new deadline clears the overdue flag."""
-    explanation = review_deadline_explain(application=application)
+    application.save(update_fields=[*_deadline_set(application=application), "updated_at"])
+
+
+def _deadline_set(*, application: Application, suspensions: Iterable[ClockSuspension] | None = None) -> list[str]:
+    """`review_deadline_refresh` without the save: the fields it changed."""
+    explanation = review_deadline_explain(application=application, suspensions=suspensions)
     assert explanation is not None
     application.review_deadline = explanation.deadline
     application.overdue_since = None
-    application.save(update_fields=["review_deadline", "overdue_since", "updated_at"])
+    return ["review_deadline", "overdue_since"]
 
 
 def clock_stop(*, application: Application, on: dt.date, reason: str) -> ClockSuspension:
@@ -90,13 +99,24 @@ def clock_resume(*, application: Application, on: dt.date) -> ClockSuspension | 
 
 def review_clock_start(*, application: Application, on: dt.date) -> None:
     """Acceptance (受理) starts the clock; a re-acceptance after a supplement resumes it."""
-    if application.accepted_at is None:
+    application.save(update_fields=[*review_clock_set(application=application, on=on), "updated_at"])
+
+
+def review_clock_set(*, application: Application, on: dt.date) -> list[str]:
+    """`review_clock_start` without saving the application (the caller saves it with its own changes,
+    in one UPDATE): the fields it changed. A first acceptance has no suspension yet (the clock only
+    stops under review), so the deadline is counted without reading them."""
+    first = application.accepted_at is None
+    if first:
         application.accepted_at = moment_on(on)
         application.review_clock_start = on
     else:
         clock_resume(application=application, on=on)
-    application.save(update_fields=["accepted_at", "review_clock_start", "updated_at"])
-    review_deadline_refresh(application=application)
+    return [
+        "accepted_at",
+        "review_clock_start",
+        *_deadline_set(application=application, suspensions=[] if first else None),
+    ]
 
 
 def review_clock_restart(*, application: Application, on: dt.date) -> None:

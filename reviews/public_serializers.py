@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.serializers import MobileField
+from config.api.serializers import OutputModelSerializer
 from reviews.models import AnnouncementBatch, AnnouncementEntry, Objection, ObjectionStatus
 
 REASON_MAX_LENGTH = 1000
@@ -101,7 +102,7 @@ class ObjectionInput(serializers.Serializer):
         return value
 
 
-class ObjectionOutput(serializers.ModelSerializer):
+class ObjectionOutput(OutputModelSerializer):
     """What the objector gets back: the receipt, not their contact data and nothing about the entry's person."""
 
     # A plain string: an enum named after "status" would collide with the other status enums in the schema.

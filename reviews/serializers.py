@@ -15,6 +15,7 @@ from rest_framework import serializers
 from accounts.identity import mask_id_number, mask_name
 from applications.models import ApplicationChannel, ApplicationStatus
 from applications.outputs import DocumentOutput, EventOutput, HospitalOutput
+from config.api.serializers import OutputModelSerializer
 from reviews.models import Decision, ReviewAssignment
 from reviews.selectors import application_is_overdue
 
@@ -77,7 +78,7 @@ class ApplicantBriefOutput(serializers.Serializer):
     age = serializers.IntegerField(allow_null=True, help_text="周岁，按身份证号码中的出生日期计算")
 
 
-class OpinionOutput(serializers.ModelSerializer):
+class OpinionOutput(OutputModelSerializer):
     decision_display = serializers.CharField(source="get_decision_display")
 
     class Meta:
@@ -85,7 +86,7 @@ class OpinionOutput(serializers.ModelSerializer):
         fields = ["decision", "decision_display", "reason", "decided_at"]
 
 
-class OtherOpinionOutput(serializers.ModelSerializer):
+class OtherOpinionOutput(OutputModelSerializer):
     expert = serializers.SerializerMethodField()
     decision_display = serializers.CharField(source="get_decision_display")
 
@@ -101,7 +102,7 @@ def _clock_running(assignment: ReviewAssignment) -> bool:
     return assignment.application.status == ApplicationStatus.UNDER_REVIEW
 
 
-class _AssignmentBase(serializers.ModelSerializer):
+class _AssignmentBase(OutputModelSerializer):
     """Fields shared by a queue row and the case. Context: `today`, `working_days_left` (application pk → int)."""
 
     application = serializers.UUIDField(source="application_id")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from uuid import UUID
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from certification.services import annual_review_pass
 from config.domain import Conflict, InvalidInput, InvalidState, NotFound
 from notifications.models import NotificationKind
 from notifications.services import notification_send, notify_officers
-from reviews.clock import clock_stop, review_clock_start
+from reviews.clock import clock_stop, review_clock_set
 from reviews.experts import expert_load_release_round, expert_load_shift
 from reviews.models import AssignmentRole, Decision, ReviewAssignment
 from reviews.selectors import assignment_is_pending, experts_available
@@ -42,25 +43,32 @@ def review_panel_size(application: Application) -> int:
 # --- assignment ------------------------------------------------------------------------------------
 
 
-def review_accept(*, application: Application, on: dt.date) -> None:
+def review_accept(*, application: Application, on: dt.date, update_fields: Sequence[str] = ()) -> None:
     """The completeness check passed (受理, or re-acceptance after a supplement): run the clock and
-    open a review round. Called with the application row locked, already moved to `under_review`."""
-    review_clock_start(application=application, on=on)
-    review_start_round(application=application, on=on)
+    open a review round. Called with the application row locked, already moved to `under_review`; the
+    row is saved once, with the clock, the round and the caller's own changed `update_fields`."""
+    clock_fields = review_clock_set(application=application, on=on)
+    review_start_round(application=application, on=on, update_fields=[*update_fields, *clock_fields])
 
 
 def review_start_round(
-    *, application: Application, on: dt.date, assigned_by: User | None = None
+    *, application: Application, on: dt.date, assigned_by: User | None = None, update_fields: Sequence[str] = ()
 ) -> list[ReviewAssignment]:
-    """Open a new review round and assign the panel. Called with the application row locked.
+    """Open a new review round and assign the panel. Called with the application row locked; its save
+    also writes the caller's changed `update_fields`.
 
     The experts of the previous round keep the case when they are still available (they asked for
     the supplement and know it); the rest are chosen by specialty and current load.
     """
-    previous = list(
-        ReviewAssignment.objects.filter(
-            application=application, round=application.review_round, is_active=True, role=AssignmentRole.PANEL
-        ).values_list("expert_id", flat=True)
+    # Rounds count from 1: a case never reviewed has no previous panel to read.
+    previous = (
+        list(
+            ReviewAssignment.objects.filter(
+                application=application, round=application.review_round, is_active=True, role=AssignmentRole.PANEL
+            ).values_list("expert_id", flat=True)
+        )
+        if application.review_round
+        else []
     )
     application.review_round += 1
     application.officer_decision_needed = False
@@ -69,12 +77,13 @@ def review_start_round(
     by_id = {expert.pk: expert for expert in available}
     chosen = [by_id[expert_id] for expert_id in previous if expert_id in by_id][:size]
     chosen += [expert for expert in available if expert not in chosen][: size - len(chosen)]
-    assignments = [
-        ReviewAssignment.objects.create(
+    # One INSERT for the panel (the rows come back with their ids, in this order).
+    assignments = ReviewAssignment.objects.bulk_create(
+        ReviewAssignment(
             application=application, expert=expert, round=application.review_round, assigned_by=assigned_by
         )
         for expert in chosen
-    ]
+    )
     # Entered from outside review (accepted, appealed, objection upheld): the previous round's work was
     # released when the case left review, so only the new panel counts.
     expert_load_shift(expert_ids=[a.expert_id for a in assignments], by=+1)
@@ -91,7 +100,9 @@ def review_start_round(
             },
             dedupe_key=f"unassigned:{application.pk}:{application.review_round}",
         )
-    application.save(update_fields=["review_round", "officer_decision_needed", "updated_at"])
+    application.save(
+        update_fields=list(dict.fromkeys([*update_fields, "review_round", "officer_decision_needed", "updated_at"]))
+    )
     for assignment in assignments:
         _notify_assigned(assignment=assignment, application=application)
     return assignments

@@ -26,7 +26,18 @@ def main() -> None:
     from django.core.management import call_command
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from bench.twin.models import TwinApplication, TwinAssignment, TwinCertificate
+    from bench.http_paths import ANNOUNCED, PDF_DRAFTS, REGISTER_CODES, SMS_CODE
+    from bench.twin.models import (
+        TwinApplication,
+        TwinAssignment,
+        TwinBatch,
+        TwinCertificate,
+        TwinDocument,
+        TwinEntry,
+        TwinEvent,
+        TwinSmsCode,
+    )
+    from bench.twin.views import code_hash
 
     call_command("migrate", "auth", verbosity=0)  # first: the twin's tables refer to auth_user
     call_command("migrate", run_syncdb=True, verbosity=0)
@@ -58,8 +69,61 @@ def main() -> None:
         TwinAssignment(application=app, expert=expert, deadline=today + dt.timedelta(days=i))
         for i, app in enumerate(queued)
     )
-    TwinCertificate.objects.create(
-        code="BENCH-TWIN-0001", holder_name="张三丰", disease_name="测试病种", valid_from=today
+    holder = User.objects.create(username="holder", password=unusable)
+    certificate = TwinCertificate.objects.create(
+        holder=holder,
+        code="BENCH-TWIN-0001",
+        holder_name="张三丰",
+        disease_name="测试病种",
+        valid_from=today,
+        valid_until=today + dt.timedelta(days=730),
+    )
+    # The later paths (bench/http_paths.py): the same shapes of rows as the project's.
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    people = [
+        {"username": f"bench_reg{i}", "phone": f"137{i:08d}", "id_number": f"62090219800101{i:04d}"[:18]}
+        for i in range(REGISTER_CODES)
+    ]
+    TwinSmsCode.objects.bulk_create(
+        TwinSmsCode(phone=p["phone"], code_hash=code_hash(p["phone"], SMS_CODE), expires_at=expires) for p in people
+    )
+    uploaders = User.objects.bulk_create(User(username=f"uploader{i}", password=unusable) for i in range(PDF_DRAFTS))
+    pdf_drafts = TwinApplication.objects.bulk_create(
+        TwinApplication(owner=u, disease_code="P00001", diagnosis_date=today, hospital_code="H1") for u in uploaders
+    )
+    checker = User.objects.create(username="checker", password=unusable)
+    checked = TwinApplication.objects.bulk_create(
+        TwinApplication(owner=checker, disease_code=f"C{i:05d}", diagnosis_date=today, hospital_code="H1")
+        for i in range(8)
+    )
+    kinds = ("id_card_front", "id_card_back", "diagnosis_certificate")
+    TwinDocument.objects.bulk_create(
+        TwinDocument(application=app, kind=kind, file=f"twin/{app.pk}-{kind}.jpg", size=400_000)
+        for app in checked
+        for kind in kinds[:2]
+    )
+    cases = list(TwinAssignment.objects.filter(expert=expert).order_by("id")[:8])
+    TwinDocument.objects.bulk_create(
+        TwinDocument(application=case.application, kind=kind, file=f"twin/{case.pk}-{kind}.jpg", size=400_000)
+        for case in cases
+        for kind in kinds
+    )
+    TwinEvent.objects.bulk_create(
+        TwinEvent(application=case.application, from_status=a, to_status=b, actor=applicants[0])
+        for case in cases
+        for a, b in (("", "draft"), ("draft", "submitted"), ("submitted", "under_review"))
+    )
+    batch = TwinBatch.objects.create(region_name="酒泉市", published_on=today, ends_on=today + dt.timedelta(days=7))
+    districts = ("肃州区", "玉门市", "敦煌市", "金塔县", "瓜州县", "肃北县", "阿克塞县")
+    TwinEntry.objects.bulk_create(
+        TwinEntry(
+            batch=batch,
+            masked_name="张*丰",
+            masked_id_number=f"6209**********{i:04d}",
+            disease_name="测试病种",
+            district=districts[i % 7],
+        )
+        for i in range(ANNOUNCED)
     )
     json.dump(
         {
@@ -68,6 +132,14 @@ def main() -> None:
             "detail": [str(app.pk) for app in listed[:8]],
             "queue_token": access(expert),
             "verify_code": "BENCH-TWIN-0001",
+            "register": people,
+            "pdf_drafts": [(access(u), str(a.pk)) for u, a in zip(uploaders, pdf_drafts, strict=True)],
+            "precheck_token": access(checker),
+            "precheck": [str(app.pk) for app in checked],
+            "cases": [case.pk for case in cases],
+            "batch": batch.pk,
+            "holder_token": access(holder),
+            "certificate": certificate.pk,
         },
         sys.stdout,
     )

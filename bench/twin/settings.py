@@ -1,6 +1,7 @@
 """Settings of the bare DRF twin: Django's auth, DRF with simplejwt, PostgreSQL (TWIN_DATABASE_URL), the
-Redis cache for the one throttled path, Celery's client for the one publish. Nothing else: no sessions,
-no admin, no CSP, no request log, no axes — what a framework tutorial would ship."""
+Redis cache for the one throttled path, Celery's client for the one publish, Django templates for the one
+HTML page. Nothing else: no sessions, no admin, no CSP, no request log, no axes, no cache of answers —
+what a framework tutorial would ship. Passwords: Django's default hasher, as the project's."""
 
 import os
 from datetime import timedelta
@@ -26,6 +27,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ["TWIN_DATABASE_URL"],

@@ -16,12 +16,12 @@ from redis.connection import Connection
 from rest_framework.test import APIClient
 
 from accounts.models import FamilyLink
-from applications.lookups import disease_active_by_code, hospital_by_code
+from applications.lookups import disease_active_by_code, hospital_by_code, hospitals_by_code
 from applications.models import Application, ApplicationStatus, Document
 from config.cache import FailOpenRedisCache
 from tests.api import bearer_client
 from tests.certification.helpers import certified, holder
-from tests.factories import ApplicationFactory, UserFactory
+from tests.factories import ApplicationFactory, DiseaseFactory, DocumentFactory, HospitalFactory, UserFactory
 from tests.samples import png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -59,10 +59,10 @@ def test_create_answers_from_the_row_it_wrote(client, disease, hospital, warm):
 
 
 def test_submit_reads_the_application_once(client, draft):
-    # User, family scope, the ownership read (id, applicant, status), then the service: lock, last submit,
-    # event, update (a savepoint around), and the output's documents and events.
+    # User, the ownership read (id, applicant, status: the caller's own, so no family query), then the
+    # service: lock, last submit, event, update (a savepoint around), and the output's documents and events.
     response, queries = counted(lambda: client.post(f"{LIST}{draft['id']}/submit/"))
-    assert queries == 11
+    assert queries == 10
     body = response.json()
     assert body["status"] == "submitted" and body["submitted_at"] is not None
     assert [e["to"] for e in body["events"]] == ["draft", "submitted"]
@@ -72,15 +72,15 @@ def test_submit_reads_the_application_once(client, draft):
 def test_upload_checks_ownership_without_reading_documents_or_events(client, draft, hospital, warm):
     upload = {"kind": "id_card_front", "file": SimpleUploadedFile("a.png", png_bytes(), "image/png")}
     upload["hospital"] = hospital.code
-    # User, family scope, the ownership read, then the service: lock, quota, duplicate, insert (a savepoint).
+    # User, the ownership read, then the service: lock, quota, duplicate, insert (a savepoint).
     response, queries = counted(lambda: client.post(f"{LIST}{draft['id']}/documents/", upload, format="multipart"))
-    assert queries == 9
+    assert queries == 8
     assert Document.objects.get(pk=response.json()["id"]).hospital == hospital
 
 
 def test_detail_is_one_scoped_read_with_its_documents_and_events(client, draft):
     response, queries = counted(lambda: client.get(f"{LIST}{draft['id']}/"))
-    assert queries == 5  # user, family scope, the application with its joins, documents, events
+    assert queries == 4  # user, the application with its joins, documents, events (own: no family query)
     assert response.json()["id"] == draft["id"]
 
 
@@ -137,6 +137,32 @@ def test_cached_look_ups_cost_no_query(disease, hospital, warm, django_assert_nu
         assert hospital_by_code(hospital.code) == hospital
 
 
+def test_hospitals_by_code_reads_the_register_once_and_forgets_a_change(hospital, django_assert_num_queries):
+    other = HospitalFactory()
+    assert hospitals_by_code([hospital.code, "H00000000000", other.code]) == {
+        hospital.code: hospital,
+        other.code: other,
+    }
+    with django_assert_num_queries(0):
+        assert set(hospitals_by_code([other.code, hospital.code])) == {hospital.code, other.code}
+    other.name = "酒泉市改名医院"
+    other.save()
+    assert hospitals_by_code([other.code])[other.code].name == "酒泉市改名医院"
+    code = hospital.code
+    hospital.delete()
+    assert hospitals_by_code([code]) == {}
+
+
+@pytest.mark.skipif(
+    not isinstance(caches["default"], FailOpenRedisCache), reason="the Redis client is only made with REDIS_URL"
+)
+def test_the_redis_cache_keeps_one_client():
+    client = caches["default"]._cache.get_client("a", write=True)  # type: ignore[attr-defined]
+    assert caches["default"]._cache.get_client("b", write=True) is client  # type: ignore[attr-defined]
+    caches["default"].set("path-queries:kept", 1)
+    assert caches["default"].get("path-queries:kept") == 1
+
+
 # --- the verify throttle ----------------------------------------------------------------------------------
 
 
@@ -178,3 +204,35 @@ def test_verify_goes_on_unthrottled_with_redis_down(settings):
         client = APIClient()
         statuses = [client.get(f"/api/v1/certificates/verify/{certification.code}/").status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
+
+
+def test_the_detail_keeps_the_family_rule(disease, hospital):
+    owner, member = UserFactory(), UserFactory()
+    link = FamilyLink.objects.create(owner=owner, member=member, relationship="父母", status=FamilyLink.Status.BOUND)
+    application = ApplicationFactory(applicant=member, disease=disease, diagnosing_hospital=hospital)
+    family, stranger = bearer_client(owner), bearer_client(UserFactory())
+
+    assert stranger.get(f"{LIST}{application.pk}/").status_code == 404
+    family.get(f"{LIST}{application.pk}/")  # the designated points' hospitals are cached from now on
+    with CaptureQueriesContext(connection) as ctx:
+        response = family.get(f"{LIST}{application.pk}/")
+    assert response.status_code == 200
+    assert len(ctx.captured_queries) == 5  # a family member's case: the binding is asked once
+    link.delete()  # unbound
+    assert family.get(f"{LIST}{application.pk}/").status_code == 404
+
+
+def test_the_list_is_four_queries_whatever_the_cases_hold(hospital):
+    user = UserFactory()
+    client = bearer_client(user)
+    for _ in range(3):
+        DocumentFactory(application=ApplicationFactory(applicant=user, disease=DiseaseFactory()))
+    _, few = counted(lambda: client.get(LIST))
+    for _ in range(12):
+        application = ApplicationFactory(applicant=user, disease=DiseaseFactory(), diagnosing_hospital=hospital)
+        DocumentFactory(application=application)
+        DocumentFactory(application=application)
+    response, many = counted(lambda: client.get(LIST))
+
+    assert response.json()["count"] == 15
+    assert few == many == 4  # user, family, count, the page with the applicant and disease joined
