@@ -328,6 +328,6 @@ class ApplicationPrecheckApi(APIView):
         ],
     )
     def post(self, request: Request, pk: str) -> Response:
-        application = selectors.application_get(user=authenticated_user(request), application_id=pk)
+        application = selectors.application_get_for_check(user=authenticated_user(request), application_id=pk)
         result = services.application_precheck(application=application)
         return Response(PrecheckOutput(result).data)

@@ -133,13 +133,16 @@ def documents_on_file(*, application: Application, on: dt.date) -> dict[str, Doc
     return found
 
 
-def application_problems(*, application: Application, on: dt.date) -> list[Problem]:
-    """Every problem of the submission as of day `on`, in a stable order."""
+def application_problems(
+    *, application: Application, on: dt.date, on_file: dict[str, Document] | None = None
+) -> list[Problem]:
+    """Every problem of the submission as of day `on`, in a stable order. `on_file`: what
+    `documents_on_file` gives for the same day, when the caller has read it already."""
     problems: list[Problem] = []
     disease = application.disease
     documents = list(application.documents.select_related("hospital"))
     present = {document.kind for document in documents if not document.form_digest}
-    present |= set(documents_on_file(application=application, on=on))
+    present |= set(documents_on_file(application=application, on=on) if on_file is None else on_file)
     form_problems = [] if DocumentKind.APPLICATION_FORM in present else _online_form_problems(application, documents)
     if any(document.form_digest for document in documents) and not form_problems:
         present.add(DocumentKind.APPLICATION_FORM)

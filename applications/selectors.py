@@ -88,6 +88,14 @@ def application_get(*, user: User, application_id: object) -> Application:
     return application
 
 
+def application_get_for_check(*, user: User, application_id: object) -> Application:
+    """The caller's application (the same scope and 404 as `application_get`) with what the completeness
+    rules read of it (`checks.application_problems`: the applicant, the disease, the diagnosing
+    hospital); the documents the rules read themselves, and the events they never need."""
+    queryset = Application.objects.select_related("applicant", "disease", "diagnosing_hospital")
+    return _one_in_scope(queryset, user=user, application_id=application_id)
+
+
 def application_get_for_write(*, user: User, application_id: object) -> Application:
     """The caller's application (the same scope and 404 as `application_get`) with only what a write's
     service needs before it locks the row itself: its id, applicant and status, no relations."""

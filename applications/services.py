@@ -176,12 +176,9 @@ def application_precheck(*, application: Application) -> dict[str, object]:
     if application.status not in EDITABLE_STATUSES:
         raise InvalidState("只有草稿或待补正的申请可以预审。", code="not_editable")
     today = timezone.localdate()
-    found = application_problems(application=application, on=today)
-    return {
-        "complete": not found,
-        "problems": found,
-        "reused_documents": list(documents_on_file(application=application, on=today).values()),
-    }
+    on_file = documents_on_file(application=application, on=today)
+    found = application_problems(application=application, on=today, on_file=on_file)
+    return {"complete": not found, "problems": found, "reused_documents": list(on_file.values())}
 
 
 @transaction.atomic

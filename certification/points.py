@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
+from applications.lookups import hospitals_by_code
 from applications.models import Hospital
 from certification.models import LIVE_CERTIFICATION_STATUSES, Certification, CertificationEvent, DesignatedPoint
 from certification.platform.outbox import platform_points_change
@@ -31,7 +32,7 @@ def designated_points_problems(codes: object) -> list[str]:
         return [f"定点医疗机构最多选择{maximum}家。"]
     if len(set(codes)) != len(codes):
         return ["同一家定点医疗机构不能重复选择。"]
-    hospitals = {h.code: h for h in Hospital.objects.filter(code__in=[str(c) for c in codes])}
+    hospitals = hospitals_by_code([str(c) for c in codes])
     problems = []
     for code in codes:
         hospital = hospitals.get(str(code))

@@ -84,6 +84,30 @@ def test_detail_is_one_scoped_read_with_its_documents_and_events(client, draft):
     assert response.json()["id"] == draft["id"]
 
 
+@pytest.fixture
+def pointed(client, disease, hospital):
+    """A draft with its designated point chosen."""
+    return create(client, disease, hospital, designated_points=[hospital.code]).json()
+
+
+def test_precheck_reads_what_the_rules_read_and_nothing_twice(client, pointed, warm):
+    # User, the application with its applicant, disease and hospital, its documents, the insured person
+    # and the duplicate questions (one query); the designated points from the hospital cache.
+    response, queries = counted(lambda: client.post(f"{LIST}{pointed['id']}/precheck/"))
+    assert queries == 5
+    body = response.json()
+    assert body["complete"] is False and body["reused_documents"] == []
+    assert "designated_points" not in {problem["field"] for problem in body["problems"]}
+
+
+def test_precheck_names_a_designated_point_stopped_after_it_was_cached(client, pointed, hospital, warm):
+    assert client.post(f"{LIST}{pointed['id']}/precheck/").status_code == 200  # the point now cached
+    hospital.is_designated = False
+    hospital.save()  # the admin's edit forgets the cached institution
+    body = client.post(f"{LIST}{pointed['id']}/precheck/").json()
+    assert [p["field"] for p in body["problems"] if p["code"] == "designated_points_invalid"] == ["designated_points"]
+
+
 def test_the_light_ownership_read_keeps_the_family_rule(disease, hospital):
     owner, member = UserFactory(), UserFactory()
     FamilyLink.objects.create(owner=owner, member=member, relationship="父母", status=FamilyLink.Status.BOUND)
