@@ -188,16 +188,23 @@ def round_panel_complete(*, application_id: UUID | str, round: int) -> bool:
 
 def opinions_visible_to(*, assignment: ReviewAssignment) -> list[ReviewAssignment]:
     """Other experts' opinions the holder of `assignment` may see: earlier rounds always; the
-    current round only once every panel opinion of it is in (blind review)."""
-    others = list(
+    current round only once every panel opinion of it is in (blind review, as `round_panel_complete`).
+    One query: the decided assignments and the current round's panel, from which the round's
+    completeness is read."""
+    rows = list(
         ReviewAssignment.objects.filter(application_id=assignment.application_id, is_active=True)
-        .exclude(pk=assignment.pk)
-        .exclude(decision="")
+        .filter(~Q(decision="") | Q(round=assignment.round, role=AssignmentRole.PANEL))
         .select_related("expert")
         .order_by("round", "decided_at")
     )
-    complete = round_panel_complete(application_id=assignment.application_id, round=assignment.round)
-    return [a for a in others if a.round < assignment.round or (a.round == assignment.round and complete)]
+    complete = all(a.decision for a in rows if a.round == assignment.round and a.role == AssignmentRole.PANEL)
+    return [
+        a
+        for a in rows
+        if a.pk != assignment.pk
+        and a.decision
+        and (a.round < assignment.round or (a.round == assignment.round and complete))
+    ]
 
 
 def working_days_left_for(*, applications: list[Application], today: dt.date | None = None) -> dict[object, int]:
