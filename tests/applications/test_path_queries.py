@@ -260,3 +260,19 @@ def test_the_list_is_four_queries_whatever_the_cases_hold(hospital):
 
     assert response.json()["count"] == 15
     assert few == many == 4  # user, family, count, the page with the applicant and disease joined
+
+
+def test_the_list_decrypts_no_applicants_id_number_or_phone(hospital, monkeypatch):
+    from config import fields
+
+    user = UserFactory(name="王五")
+    client = bearer_client(user)
+    for _ in range(5):
+        ApplicationFactory(applicant=user, disease=DiseaseFactory(), diagnosing_hospital=hospital)
+    decrypted: list[str] = []
+    decrypt = fields.decrypt
+    monkeypatch.setattr(fields, "decrypt", lambda token: (token and decrypted.append(token)) or decrypt(token))
+    response = client.get(LIST)
+    assert [row["applicant_name"] for row in response.json()["results"]] == ["王五"] * 5
+    # Only the caller's own ID number and phone, read by the authentication (an empty value costs nothing).
+    assert len(decrypted) == 2
