@@ -58,7 +58,7 @@ def document_add(
 ) -> Document:
     """Add a scan. `issuer_required` (a desk filing in person, with the paper in hand): a hospital's
     document is refused without its issue date and issuer, rather than left to the check to ask for."""
-    application = application_lock(application_id=application.pk)
+    application = application_lock(application_id=application.pk, related=False)
     _require_editable(application)
 
     errors: list[dict[str, str]] = []
@@ -122,7 +122,7 @@ def _document_store(document: Document, content: File, *, extension: str) -> Doc
 
 @transaction.atomic
 def document_delete(*, application: Application, document: Document, user: User) -> None:
-    application = application_lock(application_id=application.pk)
+    application = application_lock(application_id=application.pk, related=False)
     _require_editable(application)
     _document_remove(document)
 
