@@ -13,6 +13,8 @@ entered yet, which is why they are code rather than table rows.
 from __future__ import annotations
 
 import datetime
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,6 +23,7 @@ from django.db import transaction
 from lunardate import LunarDate
 
 from config.domain import InvalidInput
+from reviews.calendar_version import calendar_version
 from reviews.models import (
     CALENDAR_MAX_YEAR,
     CALENDAR_MIN_YEAR,
@@ -219,8 +222,61 @@ def statutory_days_missing(*, year: int, days: set[datetime.date]) -> list[tuple
 # --- Reading the calendar --------------------------------------------------------------------------
 
 
+_YearRows = tuple[bool, dict[datetime.date, tuple[bool, str]]]  # official?, the exceptions of the year
+KEEP_SECONDS = 600  # a safety net only: every write through the ORM moves the version at once
+
+
+class _Kept:
+    """The calendar's rows this process has read, by year, under one version (`calendar_version`): the
+    expert's queue and case read the calendar on every answer, and it changes a few times a year."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: str | None = None
+        self.since = 0.0
+        self.years: dict[int, _YearRows] = {}
+
+    def get(self, version: str | None, years: range) -> dict[int, _YearRows]:
+        with self.lock:
+            if version is None or version != self.version or time.monotonic() - self.since > KEEP_SECONDS:
+                return {}
+            return {year: self.years[year] for year in years if year in self.years}
+
+    def keep(self, version: str | None, rows: dict[int, _YearRows]) -> None:
+        if version is None:
+            return
+        with self.lock:
+            if version != self.version:
+                self.version, self.since, self.years = version, time.monotonic(), {}
+            self.years.update(rows)
+
+
+_kept = _Kept()
+
+
+def _calendar_rows(first_year: int, last_year: int) -> dict[int, _YearRows]:
+    """The official flag and the stored exceptions of each year: kept ones, the others read (two queries)."""
+    version = calendar_version()
+    years = range(first_year, last_year + 1)
+    found = _kept.get(version, years)
+    missing = [year for year in years if year not in found]
+    if missing:
+        low, high = min(missing), max(missing)
+        read: dict[int, _YearRows] = {year: (False, {}) for year in range(low, high + 1)}
+        for year in CalendarYear.objects.filter(year__range=(low, high), is_official=True).values_list(
+            "year", flat=True
+        ):
+            read[year] = (True, read[year][1])
+        days = CalendarDay.objects.filter(date__range=(datetime.date(low, 1, 1), datetime.date(high, 12, 31)))
+        for day, working, name in days.values_list("date", "is_working_day", "name"):
+            read[day.year][1][day] = (working, name or ("" if working else UNNAMED_HOLIDAY))
+        _kept.keep(version, read)
+        found.update(read)
+    return found
+
+
 class _Window:
-    """The calendar exceptions of a date range, loaded with one query for the days and one for the years."""
+    """The calendar exceptions of a date range (`_calendar_rows`: kept between requests, or read)."""
 
     def __init__(self) -> None:
         self.exceptions: dict[datetime.date, tuple[bool, str]] = {}
@@ -228,15 +284,10 @@ class _Window:
         self.last = datetime.date.min
 
     def load(self, *, first: datetime.date, last: datetime.date) -> None:
-        self.official_years |= set(
-            CalendarYear.objects.filter(year__range=(first.year, last.year), is_official=True).values_list(
-                "year", flat=True
-            )
-        )
-        for day, working, name in CalendarDay.objects.filter(date__range=(first, last)).values_list(
-            "date", "is_working_day", "name"
-        ):
-            self.exceptions[day] = (working, name or ("" if working else UNNAMED_HOLIDAY))
+        for year, (official, days) in _calendar_rows(first.year, last.year).items():
+            if official:
+                self.official_years.add(year)
+            self.exceptions.update((day, value) for day, value in days.items() if first <= day <= last)
         for year in range(first.year, last.year + 1):
             if year in self.official_years:
                 continue

@@ -16,9 +16,30 @@ from simple_history.models import HistoricalRecords
 
 from config.fields import EncryptedCharField
 from config.history import ReferenceHistory
+from reviews.calendar_version import calendar_changed
 
 CALENDAR_MIN_YEAR = 1900
 CALENDAR_MAX_YEAR = 2099
+
+
+class CalendarQuerySet(models.QuerySet):
+    """The calendar's rows: the bulk writes, which send no signal, move the calendar's version too."""
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        calendar_changed()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> Any:
+        calendar_changed()
+        return super().bulk_update(*args, **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        calendar_changed()
+        return super().update(*args, **kwargs)
+
+    def delete(self) -> Any:
+        calendar_changed()
+        return super().delete()
 
 
 class CalendarYear(models.Model):
@@ -40,6 +61,7 @@ class CalendarYear(models.Model):
     history = HistoricalRecords(
         verbose_name="日历年度修改记录", verbose_name_plural="日历年度修改记录", excluded_fields=["updated_at"]
     )
+    objects = CalendarQuerySet.as_manager()
 
     class Meta:
         verbose_name = "日历年度"
@@ -94,6 +116,7 @@ class CalendarDay(models.Model):
         verbose_name_plural="节假日修改记录",
         excluded_fields=["is_working_day", "updated_at"],
     )
+    objects = CalendarQuerySet.as_manager()
 
     class Meta:
         verbose_name = "节假日/调休日"

@@ -88,10 +88,9 @@ def test_the_case_costs_the_same_with_2_or_20_documents_events_and_earlier_opini
     assert len(body["documents"]) == 20 and len(body["other_opinions"]) == 20
     assert len(body["events"]) >= 20
     assert with_two == with_twenty
-    # The user, the expert's profile, the assignment with its case, documents, events and clock stops,
-    # the calendar twice (deadline explained, days left: two queries each), the other opinions with the
-    # round's completeness (one query).
-    assert with_two == 11
+    # The user, the expert's profile, the assignment with its case, documents, events and clock stops, the
+    # other opinions with the round's completeness (one query); the calendar is kept between requests.
+    assert with_two == 7
 
 
 def test_the_application_detail_costs_the_same_with_2_or_20_documents_and_events():
