@@ -9,6 +9,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from config.fields import BlindIndexField, EncryptedCharField
 
@@ -73,7 +74,7 @@ class SmsCode(models.Model):
         verbose_name_plural = "短信验证码"
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_purpose_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 def family_authorisation_upload_to(instance: FamilyLink, filename: str) -> str:
@@ -169,4 +170,7 @@ class ExportJob(models.Model):
         indexes = [models.Index(fields=["status", "finished_at"])]
 
     def __str__(self) -> str:
-        return f"{self.title}（{self.created_at:%Y-%m-%d %H:%M}）" if self.created_at else self.title
+        # Local time (settings.TIME_ZONE), as the page's 申请时间: the database keeps UTC.
+        return (
+            f"{self.title}（{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}）" if self.created_at else self.title
+        )

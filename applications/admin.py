@@ -37,7 +37,7 @@ from applications.models import (
 )
 from applications.person_search import PersonSearchAdmin, applicant_identity, search_term_read
 from certification.lifecycle import insured_status_changed
-from config.admin_paginator import REFERENCE_RE, FastListAdmin, fixed_values_filter
+from config.admin_paginator import REFERENCE_RE, FastListAdmin, RecentDateFilter, fixed_values_filter
 from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
@@ -167,7 +167,9 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
+class ApplicationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Read-only (changes go through the review pages and the actions, which keep the change permission).
+    list_actions_change = True
     list_display = [
         "reference",
         "masked_applicant",
@@ -274,19 +276,12 @@ class ApplicationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, admin.
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> Any:
-        # Read-only (changes go through the review pages and the actions): no save buttons.
-        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        extra_context = {**(extra_context or {})}
         application = self.get_object(request, object_id)
         if application is not None and self.has_view_permission(request, application):
             person = applicant_identity(request=request, application=application, person=application.applicant)
             extra_context["applicant_identity"] = person
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # applications are created by applicants through the API
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False  # the record is kept; applicants withdraw
 
 
 @admin.register(Document)
@@ -396,7 +391,7 @@ class ServiceRatingAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """好差评 as the applicants gave them; the dashboard links here for the low ones (差评)."""
 
     list_display = ["created_at", "application", "score", "comment"]
-    list_filter = ["score", "created_at"]
+    list_filter = ["score", ("created_at", RecentDateFilter)]
     list_select_related = ["application"]
     fields = ["created_at", "application", "score", "comment"]
     readonly_fields = ["created_at", "application", "score", "comment"]

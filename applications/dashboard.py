@@ -21,6 +21,7 @@ from accounts.models import FamilyLink, User
 from accounts.roles import is_expert, is_officer
 from applications.models import LOW_RATING, Application, ApplicationStatus, ServiceRating
 from certification.models import PlatformMessage, PlatformMessageStatus, RemoteFiling, RemoteFilingStatus
+from config.admin_paginator import last_days
 from notifications.models import DeliveryStatus, Notification
 from reviews.models import AnnouncementBatch, CalendarYear, Objection, ObjectionStatus
 from reviews.selectors import assignment_list, overdue, working_days_left_for
@@ -75,7 +76,7 @@ def officer_dashboard(*, today: dt.date) -> dict[str, Any]:
         Tile(
             "公示中批次",
             AnnouncementBatch.objects.filter(closed_at__isnull=True).count(),
-            reverse("admin:reviews_announcementbatch_changelist"),
+            f"{reverse('admin:reviews_announcementbatch_changelist')}?state=open",  # its BatchOpenFilter
         ),
         Tile(
             "待处理异议",
@@ -106,11 +107,10 @@ def officer_dashboard(*, today: dt.date) -> dict[str, Any]:
             f"{reverse('admin:accounts_familylink_changelist')}?status__exact={FamilyLink.Status.AWAITING_OFFICER}",
         ),
     ]
-    ratings = reverse("admin:applications_servicerating_changelist")
-    recent_low = ServiceRating.objects.filter(
-        score__lte=LOW_RATING, created_at__gte=_midnight(today - dt.timedelta(days=30))
-    )
-    tiles.append(Tile("近30天差评", recent_low.count(), f"{ratings}?score__lte={LOW_RATING}", urgent=True))
+    # The ratings list's own lookups (its 过去30天 choice): the link shows exactly what is counted.
+    recent_low = {"score__lte": str(LOW_RATING), **last_days("created_at", days=30, today=today)}
+    ratings = f"{reverse('admin:applications_servicerating_changelist')}?{urlencode(recent_low)}"
+    tiles.append(Tile("近30天差评", ServiceRating.objects.filter(**recent_low).count(), ratings, urgent=True))
     next_year = today.year + 1
     if not CalendarYear.objects.filter(year=next_year, is_official=True).exists():
         calendar = reverse("admin:reviews_calendaryear_changelist")

@@ -9,6 +9,7 @@ of the filtered rows on each page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 EXACT_COUNT_BELOW = 10_000
@@ -111,3 +113,23 @@ def fixed_values_filter(field: str, title: str, values: Sequence[tuple[str, str]
 
     FixedValuesFilter.title = title
     return FixedValuesFilter
+
+
+def last_days(field: str, *, days: int, today: dt.date | None = None) -> dict[str, str]:
+    """The lookups of a date-time column for the last `days` days and today, midnight to midnight (Beijing
+    time), written as Django's date filter writes its 过去7天: a list linked with them shows that choice."""
+    midnight = timezone.make_aware(dt.datetime.combine(today or timezone.localdate(), dt.time()))
+    since, until = midnight - dt.timedelta(days=days), midnight + dt.timedelta(days=1)
+    return {f"{field}__gte": str(since), f"{field}__lt": str(until)}
+
+
+class RecentDateFilter(admin.DateFieldListFilter):
+    """Django's date filter with 过去30天 after its 过去7天 (the dashboard's 近30天差评 opens it)."""
+
+    def __init__(
+        self, field: Any, request: HttpRequest, params: Any, model: Any, model_admin: Any, field_path: str
+    ) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
+        links: list[Any] = list(self.links)
+        links.insert(3, ("过去30天", last_days(field_path, days=30)))
+        self.links = tuple(links)

@@ -6,11 +6,14 @@ are in locale/zh_Hans (settings: LOCALE_PATHS)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from contextvars import ContextVar
+from functools import update_wrapper
+from typing import Any, TypeVar, cast
 
 from axes.apps import AppConfig as AxesAppConfig
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.templatetags import admin_list
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +25,11 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString
 
 BOOLEAN_WORDS = {True: ("yes", "是"), False: ("no", "否"), None: ("unknown", "未知")}
+# The request of the admin page being drawn: its read-only fields link only to the records the reader may
+# open. Set by every admin view; left set, since a TemplateResponse is drawn after its view returns.
+admin_reader: ContextVar[HttpRequest | None] = ContextVar("admin_reader", default=None)
+_django_admin_url = helpers.AdminReadonlyField.get_admin_url
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 class BureauAdminSite(admin.AdminSite):
@@ -41,6 +49,13 @@ class BureauAdminSite(admin.AdminSite):
         pages = [path(route, self.admin_view(view), name=name) for route, view, name in self.pages]
         return [*pages, *super().get_urls()]
 
+    def admin_view(self, view: View, cacheable: bool = False) -> View:
+        def reading(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            admin_reader.set(request)
+            return view(request, *args, **kwargs)
+
+        return cast(View, super().admin_view(update_wrapper(reading, view), cacheable))
+
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         """The start page with the signed-in staff member's dashboard (`ADMIN_DASHBOARD`) above the apps."""
         dashboard = import_string(settings.ADMIN_DASHBOARD)(user=request.user)
@@ -51,6 +66,17 @@ def boolean_icon(value: bool | None) -> SafeString:
     """Django's yes/no icon, its alternative text in Chinese (Django writes True/False/None)."""
     icon, word = BOOLEAN_WORDS[value]
     return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), word)
+
+
+def readonly_link(field: helpers.AdminReadonlyField, remote_field: Any, remote_obj: Any) -> str:
+    """A read-only foreign key (账户, 病种类别…) as a link to its record when the reader may open that
+    record, as plain text otherwise (Django links it whatever the reader's permissions: a 403)."""
+    request = admin_reader.get()
+    if request is not None and field.model_admin is not None:
+        target = field.model_admin.admin_site._registry.get(remote_field.model)
+        if target is None or not target.has_view_or_change_permission(request, remote_obj):
+            return str(remote_obj)
+    return str(_django_admin_url(field, remote_field, remote_obj))
 
 
 class BureauAdminConfig(AdminConfig):
@@ -67,6 +93,7 @@ class BureauAdminConfig(AdminConfig):
         from config.jobs_admin import jobs_admin_register
 
         admin_list._boolean_icon = boolean_icon  # type: ignore[attr-defined]
+        helpers.AdminReadonlyField.get_admin_url = readonly_link  # type: ignore[method-assign, assignment]
         jobs_admin_register(admin.site)
         # Left to the database: the lockout's logs and its attempts under axes' names (officers see the
         # attempts as accounts › 登录尝试 and unlock there), the API's tokens (logout and a password change
@@ -84,12 +111,19 @@ class LockoutConfig(AxesAppConfig):
 
 class ReadOnlyAdminMixin:
     """A log, or rows only the services and jobs write: listed and opened here, never added, edited or
-    deleted (for a ModelAdmin or an inline)."""
+    deleted (for a ModelAdmin or an inline). Each record's page is 查看 …, without save buttons.
+
+    `list_actions_change`: the list's actions (resend, resolve, check again) need the change permission,
+    so the list keeps it; the records' own pages stay read-only all the same."""
+
+    list_actions_change = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        if obj is None and self.list_actions_change:
+            return bool(super().has_change_permission(request))  # type: ignore[misc]
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -79,3 +79,34 @@ def test_the_expert_sees_their_open_cases_overdue_first(official_calendar):
 def test_staff_without_a_role_see_no_numbers():
     page = signed_in(UserFactory(is_staff=True, id_number="")).get("/admin/").content.decode()
     assert 'id="officer-dashboard"' not in page and 'id="expert-dashboard"' not in page
+
+
+def _rating(score: int, *, days_ago: int = 0):  # type: ignore[no-untyped-def]
+    from applications.models import ServiceRating
+
+    application = ApplicationFactory(approved=True)
+    rating = ServiceRating.objects.create(application=application, user=application.applicant, score=score)
+    ServiceRating.objects.filter(pk=rating.pk).update(created_at=timezone.now() - dt.timedelta(days=days_ago))
+    return rating
+
+
+def test_open_batches_and_recent_low_ratings_open_lists_of_exactly_what_they_count():
+    from tests.reviews.factories import AnnouncementBatchFactory
+
+    AnnouncementBatchFactory(region_code="620902", region_name="肃州区")
+    AnnouncementBatchFactory(region_code="620921", region_name="金塔县")
+    AnnouncementBatchFactory(ended=True)  # closed: not 公示中
+    _rating(1)
+    _rating(2, days_ago=29)
+    _rating(1, days_ago=45)  # low, but before the last 30 days
+    _rating(5)  # recent, not low
+    client = signed_in(officer())
+    shown = tiles(client.get("/admin/").content.decode())
+    assert shown["公示中批次"][0] == 2 and shown["近30天差评"][0] == 2
+    for label in ("公示中批次", "近30天差评"):
+        count, url = shown[label]
+        listed = client.get(url)
+        assert listed.status_code == 200 and listed.context["cl"].result_count == count, (label, url)
+    # The ratings list shows which of its own date choices the link chose.
+    listed = client.get(shown["近30天差评"][1]).content.decode()
+    assert re.search(r'<li class="selected">\s*<a href="[^"]*"[^>]*>过去30天</a>', listed)

@@ -103,3 +103,22 @@ def test_the_file_is_deleted_after_the_keeping_time(small_sync, settings):
         assert exports_expire(on=today + dt.timedelta(days=1)) == "deleted 1 export file(s)"
     job.refresh_from_db()
     assert job.status == ExportStatus.EXPIRED and not default_storage.exists(f"exports/{job.pk}.xlsx")
+
+
+def test_a_jobs_title_gives_its_time_in_local_time_as_its_page_does(small_sync):
+    for _ in range(3):
+        ApplicationFactory(submitted=True)
+    client = logged_in(officer(username="chen"))
+    with time_machine.travel(dt.datetime(2026, 12, 7, 23, 30, tzinfo=dt.UTC), tick=False):  # 07:30 in Beijing
+        client.get(APPLICATIONS + "export/")
+    job = ExportJob.objects.get()
+    assert str(job) == "申请（2026-12-08 07:30）"
+    page = client.get(f"/admin/accounts/exportjob/{job.pk}/change/").content.decode()
+    assert "申请（2026-12-08 07:30）" in page and "23:30" not in page
+
+
+def test_an_sms_codes_name_gives_its_time_in_local_time_too():
+    from accounts.models import CodePurpose, SmsCode
+
+    sent = SmsCode(purpose=CodePurpose.RESET, created_at=dt.datetime(2026, 12, 7, 23, 30, tzinfo=dt.UTC))
+    assert str(sent) == "找回密码 2026-12-08 07:30"

@@ -26,13 +26,16 @@ from certification.platform.reconcile import platform_reconcile_certifications
 from certification.points import designated_points_change, designated_points_current
 from certification.services import certification_revoke
 from config.admin_paginator import REFERENCE_RE, FastListAdmin
+from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
 from config.export import ExportXlsxAdmin
 
 
 @admin.register(Certification)
-class CertificationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, admin.ModelAdmin):
+class CertificationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only pages: a benefit changes only through the officer pages below (their own permission check)."""
+
     list_display = [
         "code",
         "masked_holder",
@@ -91,12 +94,6 @@ class CertificationAdmin(FastListAdmin, PersonSearchAdmin, ExportXlsxAdmin, admi
         self.message_user(request, f"核对{report.checked}项待遇认定：不一致{len(report.mismatches)}处。", level)
         for line in report.mismatches[:20]:
             self.message_user(request, line, messages.WARNING)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         pages = [

@@ -11,6 +11,7 @@ from accounts.models import User
 from certification.models import (
     CertificationEvent,
 )
+from config.admin_site import ReadOnlyAdminMixin
 
 
 def masked_person(user: User) -> str:
@@ -43,13 +44,10 @@ def decide_page(
     return TemplateResponse(request, "admin/certification/decide.html", context)
 
 
-class CertificationEventInline(admin.TabularInline):
+class CertificationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CertificationEvent
     extra = 0
     can_delete = False
     fields = ("at", "actor_label", "from_status", "to_status", "reason")
     readonly_fields = fields
     verbose_name_plural = "变更记录"
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -17,6 +17,7 @@ from certification.models import (
 from certification.platform import messages
 from certification.platform.outbox import platform_message_resend
 from config.admin_paginator import FastListAdmin, fixed_values_filter
+from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 
 
@@ -39,9 +40,12 @@ INFNOS = [
 
 
 @admin.register(PlatformMessage)
-class PlatformMessageAdmin(FastListAdmin, admin.ModelAdmin):
+class PlatformMessageAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox to the medical-insurance information platform: what was sent, what failed and why;
     a dead-lettered or refused message is sent again from here (same msgid)."""
+
+    # Nothing of a message is edited; "change" is the right to resend (actions need it listed).
+    list_actions_change = True
 
     list_display = ["created_at", "infno", "msgid", "certification", "status", "attempts", "next_attempt_at", "error"]
     list_filter = ["status", fixed_values_filter("infno", "交易编号", INFNOS), "created_at"]
@@ -88,13 +92,3 @@ class PlatformMessageAdmin(FastListAdmin, admin.ModelAdmin):
             platform_message_resend(message=message, officer=officer)
             count += 1
         self.message_user(request, f"已重新排队发送{count}条报文（其余报文不在失败状态，未处理）。")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Nothing of a message is edited; "change" is the right to resend (actions need it listed).
-        return obj is None and super().has_change_permission(request, obj)

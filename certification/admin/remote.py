@@ -17,12 +17,15 @@ from certification.models import (
 )
 from certification.remote import remote_filing_decide, remote_filing_proof_open
 from config.admin_paginator import FastListAdmin
+from config.admin_site import ReadOnlyAdminMixin
 from config.auth import authenticated_user
 from config.domain import DomainError
 
 
 @admin.register(RemoteFiling)
-class RemoteFilingAdmin(FastListAdmin, admin.ModelAdmin):
+class RemoteFilingAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only pages: a filing is decided on its own page (审核…), through `remote_filing_decide`."""
+
     list_display = [
         "created_at",
         "masked_holder",
@@ -58,12 +61,6 @@ class RemoteFilingAdmin(FastListAdmin, admin.ModelAdmin):
         if obj.status != RemoteFilingStatus.PENDING:
             return "—"
         return format_html('<a href="{}">审核…</a>', reverse("admin:certification_remotefiling_decide", args=[obj.pk]))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view

@@ -72,6 +72,21 @@ class AnnouncementEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
         return _application_link(obj)
 
 
+class BatchOpenFilter(admin.SimpleListFilter):
+    """公示中 (not yet closed by the close job), as the dashboard counts them, or 已结束."""
+
+    title = "公示状态"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return [("open", "公示中"), ("closed", "已结束")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AnnouncementBatch]) -> QuerySet[AnnouncementBatch]:
+        if self.value() in ("open", "closed"):
+            return queryset.filter(closed_at__isnull=self.value() == "open")
+        return queryset
+
+
 @admin.register(AnnouncementBatch)
 class AnnouncementBatchAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -85,7 +100,7 @@ class AnnouncementBatchAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin
         "closed_at",
         "public_page",
     ]
-    list_filter = ["region_name"]
+    list_filter = [BatchOpenFilter, "region_name"]
     date_hierarchy = "published_on"
     fields = ("region_code", "region_name", "published_on", "ends_on", "closed_at", "created_at", "public_page")
     readonly_fields = fields
@@ -163,7 +178,10 @@ class AnnouncementEntryAdmin(FastListAdmin, ReadOnlyAdminMixin, ExportXlsxAdmin,
 
 
 @admin.register(Objection)
-class ObjectionAdmin(FastListAdmin, admin.ModelAdmin):
+class ObjectionAdmin(FastListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # The change permission means "may resolve" (the list actions and the resolve page). The change
+    # form itself is view-only: an objection changes only through `objection_resolve`.
+    list_actions_change = True
     list_display = [
         "id",
         "entry_summary",
@@ -214,17 +232,6 @@ class ObjectionAdmin(FastListAdmin, admin.ModelAdmin):
     @admin.display(description="处理")
     def resolve(self, obj: Objection) -> str:
         return _resolve_link(obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # the public files objections through the API or the /gongshi/ page
-
-    def has_delete_permission(self, request: HttpRequest, obj: Objection | None = None) -> bool:
-        return False
-
-    # The change permission means "may resolve" (the list actions and the resolve page). The change
-    # form itself is view-only: an objection changes only through `objection_resolve`.
-    def has_change_permission(self, request: HttpRequest, obj: Objection | None = None) -> bool:
-        return obj is None and super().has_change_permission(request)
 
     def _can_resolve(self, request: HttpRequest) -> bool:
         return super().has_change_permission(request)

@@ -259,15 +259,39 @@ def _change_url(request: HttpRequest, model: type[Any], pk: Any) -> str:
         return ""
 
 
+WORKING_WORDS = {True: "上班", False: "休息"}
+
+
+class WorkingDayFilter(admin.SimpleListFilter):
+    title = "上班"
+    parameter_name = "is_working_day__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("1", WORKING_WORDS[True]), ("0", WORKING_WORDS[False])]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> QuerySet[CalendarDay]:
+        if self.value() in ("1", "0"):
+            return queryset.filter(is_working_day=self.value() == "1")
+        return queryset
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(SimpleHistoryAdmin):
-    list_display = ["date", "weekday", "kind", "is_working_day", "name", "source", "year_status"]
-    list_filter = ["kind", "is_working_day", "source"]
+    # 上班 is a generated column: the admin would write its value as True/False, so it is shown (and
+    # filtered) in words here.
+    list_display = ["date", "weekday", "kind", "working", "name", "source", "year_status"]
+    list_filter = ["kind", WorkingDayFilter, "source"]
     search_fields = ["name", "date"]
     date_hierarchy = "date"
     ordering = ["date"]
-    fields = ["date", "kind", "name", "is_working_day", "source", "updated_at"]
-    readonly_fields = ["is_working_day", "source", "updated_at"]
+    fields = ["date", "kind", "name", "working", "source", "updated_at"]
+    readonly_fields = ["working", "source", "updated_at"]
+
+    @admin.display(description="上班", ordering="is_working_day")
+    def working(self, obj: CalendarDay) -> str:
+        if obj.is_working_day is None:  # a day not yet saved: the database computes it
+            return "—"
+        return WORKING_WORDS[bool(obj.is_working_day)]
 
     @admin.display(description="星期")
     def weekday(self, obj: CalendarDay) -> str:

@@ -1,6 +1,7 @@
 """统计分析: the officers' statistics page in the admin (/admin/statistics/). A period form (default this
-year), the figures of `reviews.statistics.application_statistics` as tables, and charts drawn on the
-server as inline SVG (`reviews.charts`). Officers only: experts and desk staff get 403."""
+year), the figures of `reviews.statistics.application_statistics` (the API's /stats/ too, ratings
+included) as tables, and charts drawn on the server as inline SVG (`reviews.charts`). Officers only:
+experts and desk staff get 403."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from applications.models import LOW_RATING
 from config.admin_site import BureauAdminSite
 from config.domain import InvalidInput
 from reviews.admin.case import require_officer
@@ -57,6 +59,7 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
             figures=statistics_figures(stats),
             tables=statistics_tables(stats),
             annual_rate=_share(stats["annual_reviews"]["completion_rate"]),
+            ratings=statistics_ratings(stats),
         )
     return TemplateResponse(request, "admin/reviews/statistics.html", context)
 
@@ -140,6 +143,16 @@ def statistics_figures(stats: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+def statistics_ratings(stats: dict[str, Any]) -> dict[str, Any]:
+    """好差评 given in the period, as the API reports them (`stats["ratings"]`): count, average, low, each score."""
+    ratings = stats["ratings"]
+    return {
+        **ratings,
+        "average": "—" if ratings["average"] is None else f"{ratings['average']:g}分",
+        "low_label": f"差评（{LOW_RATING}分及以下）",
+    }
+
+
 def _share(value: float | None) -> str:
     return "—" if value is None else percent(value)
 
@@ -176,6 +189,11 @@ def statistics_charts(stats: dict[str, Any]) -> dict[str, SafeString]:
         ),
         "by_channel": hbar_chart(
             title="各办理渠道收件数", rows=received(stats["by_channel"], "channel_display"), color=PALETTE[5]
+        ),
+        "ratings": hbar_chart(
+            title="各评分的评价数",
+            rows=[(f"{row['score']}分", row["count"]) for row in stats["ratings"]["by_score"]],
+            color=PALETTE[3],
         ),
     }
 

@@ -69,4 +69,4 @@ def test_the_statistics_count_the_ratings_and_officers_see_the_low_ones():
     ).groups()
     assert count == "1"
     listed = client.get(url.replace("&amp;", "&")).content.decode()
-    assert listed.count("field-score") == 2  # the two low ratings, whenever given
+    assert listed.count("field-score") == 1  # the low rating of the last 30 days, as counted (not the old one)

@@ -1,5 +1,6 @@
 """The calendar in the Django admin: provisional-year warnings, seeding, hand edits stay manual."""
 
+import re
 from datetime import date
 
 import pytest
@@ -104,3 +105,24 @@ def test_official_days_cannot_be_deleted_in_the_admin(admin_client, official_cal
 
     assert admin_client.get(f"/admin/reviews/calendarday/{day.pk}/delete/").status_code == 403
     assert "delete_selected" not in admin_client.get("/admin/reviews/calendarday/").content.decode()
+
+
+def test_the_working_day_column_its_filter_and_the_day_page_read_in_chinese(official_calendar):
+    from django.test import Client
+
+    from tests.reviews.review_helpers import officer
+
+    client = Client()
+    client.force_login(officer())
+    listed = client.get("/admin/reviews/calendarday/", {"date__year": 2026})
+    html = listed.content.decode()
+    assert listed.status_code == 200 and not re.search(r">\s*(True|False)\s*<", html)
+    assert '<td class="field-working">上班</td>' in html and '<td class="field-working">休息</td>' in html
+    filter_block = html[html.index('id="changelist-filter"') :]
+    assert ">上班</a>" in filter_block and ">休息</a>" in filter_block
+    working = client.get("/admin/reviews/calendarday/", {"is_working_day__exact": "1"}).context["cl"]
+    assert working.result_count == CalendarDay.objects.filter(is_working_day=True).count() > 0
+    assert all(day.is_working_day for day in working.result_list)
+    makeup = CalendarDay.objects.get(date=date(2026, 10, 10))  # 国庆节调休: a working Saturday
+    page = client.get(f"/admin/reviews/calendarday/{makeup.pk}/change/").content.decode()
+    assert '<div class="readonly">上班</div>' in page and not re.search(r">\s*(True|False)\s*<", page)

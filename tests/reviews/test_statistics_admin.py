@@ -5,6 +5,7 @@ start page links to it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -49,7 +50,7 @@ def test_officers_see_figures_tables_and_svg_charts(decided_case):
     assert response.status_code == 200
     html = response.content.decode()
     assert "统计区间：2026-09-01 至 2026-10-31" in html
-    assert html.count('<svg class="chart"') == 5 and "<script" not in html.split('id="content-main"')[1]
+    assert html.count('<svg class="chart"') == 6 and "<script" not in html.split('id="content-main"')[1]
     assert '<div class="stats-figure"><span class="label">办结率</span><span class="value">100.0%</span>' in html
     assert '<span class="value">2个工作日</span>' in html  # median across National Day
     figures = response.context["figures"]
@@ -86,3 +87,25 @@ def test_the_officers_start_page_links_to_it(db):
     html = client_for(officer()).get("/admin/").content.decode()
     assert f'href="{PAGE}" id="statistics-link"' in html
     assert 'id="statistics-link"' not in client_for(expert(username="e2")).get("/admin/").content.decode()
+
+
+def test_the_page_shows_the_ratings_the_api_reports(official_calendar):
+    from applications.models import ServiceRating
+    from reviews.statistics import application_statistics
+
+    with at(dt.date(2026, 10, 12)):
+        for score in (1, 2, 5, 5):
+            application = ApplicationFactory(approved=True)
+            ServiceRating.objects.create(application=application, user=application.applicant, score=score)
+    with at(dt.date(2026, 12, 7)):
+        response = client_for(officer()).get(PAGE, {"date_from": "2026-09-01", "date_to": "2026-10-31"})
+        api = application_statistics(date_from=dt.date(2026, 9, 1), date_to=dt.date(2026, 10, 31))["ratings"]
+    html = response.content.decode()
+    ratings = html[html.index('id="ratings"') :]
+    assert api["count"] == 4 and api["low"] == 2 and api["average"] == 3.25
+    head = ["评价数", "平均分", "差评（2分及以下）", "1分", "2分", "3分", "4分", "5分"]
+    assert re.findall(r'<th class="num">([^<]+)</th>', ratings.split("</thead>")[0]) == head
+    cells = re.findall(r'<td class="num">([^<]+)</td>', ratings.split("</tbody>")[0])
+    assert cells == ["4", "3.25分", "2", "1", "1", "0", "0", "2"]
+    chart = ratings[ratings.index('id="chart-ratings"') :]
+    assert '<svg class="chart"' in chart and "<title>5分：2</title>" in chart and "<title>3分：0</title>" in chart
