@@ -124,8 +124,10 @@ def _draw(sheet: Sheet, certification: Certification, rows: list[tuple[str, str]
         sheet.text(value_x, y, value, 11, max_width=qr_x - 6 * mm - value_x)
         y -= 6.6 * mm
 
-    # QR code of the verify URL, clickable in a viewer.
-    renderPDF.draw(certificate_qr(url=url), c, qr_x, qr_y)
+    # QR code of the verify URL, clickable in a viewer (not in the pass that only learns the characters:
+    # its thousands of modules were a quarter of the document's time).
+    if not sheet.learning:
+        renderPDF.draw(certificate_qr(url=url), c, qr_x, qr_y)
     c.linkURL(url, (qr_x, qr_y, qr_x + QR_SIZE, qr_y + QR_SIZE), relative=0)
     sheet.text(qr_x + QR_SIZE / 2, qr_y - 3 * mm, "扫码核验真伪", 9, centre=True)
 

@@ -145,3 +145,27 @@ def test_a_key_file_that_is_not_a_key_makes_the_service_not_ready(client, tmp_pa
         response = client.get("/ready/")
     assert response.status_code == 503
     assert [key for key in response.json()["failed"] if key.startswith("SigningKey")]
+
+
+def test_each_document_is_signed_once_without_a_dry_run(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """pyHanko sizes a signature by signing twice (a dry run first); the room is measured once per key."""
+    from config.pdf import signing
+
+    signed: list[bytes] = []
+    sign_raw = signing._BureauSigner.sign_raw
+
+    def counting(self, data: bytes, digest_algorithm: str) -> bytes:  # type: ignore[no-untyped-def]
+        signed.append(data)
+        return sign_raw(self, data, digest_algorithm)
+
+    monkeypatch.setattr(signing._BureauSigner, "sign_raw", counting)
+    with override_settings(VAR_DIR=str(tmp_path)):
+        signing.pdf_signer_check()  # the key loaded, the room measured: a dry run and a signature
+        assert len(signed) == 2
+        documents = [pdf_sign(minimal_pdf(), reason=f"证书{n}") for n in range(3)]
+        trusted = load_cert_from_pemder(str(signing.signing_files()[1]))
+    assert len(signed) == 2 + 3
+    for document in documents:
+        (signature,) = PdfFileReader(io.BytesIO(document)).embedded_signatures
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[trusted], allow_fetching=False))
+        assert status.intact and status.valid

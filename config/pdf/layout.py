@@ -50,6 +50,9 @@ class Sheet:
     height: float
     margin: float
     printed: list[str] = field(default_factory=list)
+    # The first of the two passes, which only learns the characters: drawings without text (the QR code)
+    # may be left out of it.
+    learning: bool = False
 
     def runs(self, text: str) -> list[tuple[str, str]]:
         """Split text into (run, font). The embedded font prints everything; with the fallback, Latin goes
@@ -153,7 +156,7 @@ def pdf_render(
 ) -> bytes:
     """A PDF of the pages `draw` draws, dated `dated` (an aware datetime), signed by the bureau when a
     `sign_reason` is given."""
-    learning = Sheet(canvas.Canvas(io.BytesIO(), pagesize=page_size), FALLBACK, *page_size, margin)
+    learning = Sheet(canvas.Canvas(io.BytesIO(), pagesize=page_size), FALLBACK, *page_size, margin, learning=True)
     draw(learning)
     with document_font("".join(learning.printed)) as font:
         buffer = io.BytesIO()

@@ -68,6 +68,7 @@ def test_the_expert_queue_costs_the_same_with_2_or_20_cases(expert, expert_clien
     with_twenty = queries_of(lambda: get_ok(expert_client, QUEUE))
     assert get_ok(expert_client, QUEUE)["count"] == 20
     assert with_two == with_twenty
+    assert with_two == 4  # the user, the expert's profile, the count, the page (the calendar is kept)
 
 
 def test_the_case_costs_the_same_with_2_or_20_documents_events_and_earlier_opinions(expert, expert_client):
