@@ -58,7 +58,7 @@ def test_a_burst_tier_is_judged_by_its_wait_not_its_busy_hour() -> None:
 
 
 def test_the_recommended_sizing_holds_and_an_undersized_one_does_not() -> None:
-    demand = sim.Demand()
+    demand = sim.Demand(surge=2.5)  # the peak day docs/capacity.md sizes for
     advice = sim.recommend(demand, sms_ms=200, target=0.7, drain_minutes=60)
     tiers = sim.simulate(demand, sms_ms=200, seed=1, **advice)
     assert all(t.holds(target=0.7) for t in tiers.values())
