@@ -26,6 +26,7 @@ from applications.models import Application
 from certification.models import RemoteFiling, RemoteFilingStatus
 from config.domain import Conflict, InvalidInput
 from reviews.calendar import MAKEUP_SUFFIX, UNNAMED_HOLIDAY, calendar_day_save, statutory_days_missing
+from reviews.calendar_version import calendar_version_renew
 from reviews.deadlines import OPEN_REVIEW_STATUSES, Recomputed, calendar_year_update
 from reviews.models import (
     CALENDAR_MAX_YEAR,
@@ -339,6 +340,7 @@ def calendar_notice_preview(*, notice: Notice) -> NoticePlan:
     with transaction.atomic():
         plan = _write(notice, expected=None)
         transaction.set_rollback(True)
+    calendar_version_renew()
     return plan
 
 

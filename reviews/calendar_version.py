@@ -39,3 +39,9 @@ def calendar_changed(*args: Any, **kwargs: Any) -> None:
     cache.set(VERSION_KEY, version, None)
     # Again once the change is visible to everyone: a read between the write and the commit kept the old rows.
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def calendar_version_renew() -> None:
+    """A new version nobody wrote under, once the calendar writes of a rolled-back transaction are gone
+    (the notice's preview): this process keeps what it reads again (at the surrounding commit, if any)."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))

@@ -68,6 +68,15 @@ def test_the_notices_preview_leaves_nothing_kept_and_its_apply_is_seen():
     assert third_working_day() == dt.date(2027, 3, 5)
 
 
+def test_after_a_preview_the_calendar_is_kept_again(django_assert_num_queries, django_capture_on_commit_callbacks):
+    notice = calendar_notice_parse(year=2027, holidays="测试假日 2027-03-03 2027-03-03", makeup_days="")
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_notice_preview(notice=notice)  # wrote under a version of its own, rolled back
+    third_working_day()
+    with django_assert_num_queries(0):
+        assert third_working_day() == dt.date(2027, 3, 4)
+
+
 def test_rows_read_inside_a_transaction_that_wrote_are_not_kept():
     assert third_working_day() == dt.date(2027, 3, 4)
     with pytest.raises(RuntimeError), transaction.atomic():
