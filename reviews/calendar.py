@@ -236,9 +236,12 @@ class _Kept:
         self.since = 0.0
         self.years: dict[int, _YearRows] = {}
 
+    def _current(self, version: str | None) -> bool:
+        return version == self.version and time.monotonic() - self.since <= KEEP_SECONDS
+
     def get(self, version: str | None, years: range) -> dict[int, _YearRows]:
         with self.lock:
-            if version is None or version != self.version or time.monotonic() - self.since > KEEP_SECONDS:
+            if version is None or not self._current(version):
                 return {}
             return {year: self.years[year] for year in years if year in self.years}
 
@@ -246,7 +249,7 @@ class _Kept:
         if version is None:
             return
         with self.lock:
-            if version != self.version:
+            if not self._current(version):  # another version, or kept too long: start again from these rows
                 self.version, self.since, self.years = version, time.monotonic(), {}
             self.years.update(rows)
 

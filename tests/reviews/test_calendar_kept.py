@@ -32,6 +32,17 @@ def test_a_second_read_of_the_same_years_costs_no_query(django_assert_num_querie
         assert third_working_day() == dt.date(2027, 3, 4)
 
 
+def test_rows_kept_too_long_are_read_again_and_kept_anew(monkeypatch, django_assert_num_queries):
+    now = [1000.0]
+    monkeypatch.setattr(calendar.time, "monotonic", lambda: now[0])
+    third_working_day()
+    now[0] += calendar.KEEP_SECONDS + 1
+    with django_assert_num_queries(2):  # read again
+        third_working_day()
+    with django_assert_num_queries(0):  # and kept from then on
+        assert third_working_day() == dt.date(2027, 3, 4)
+
+
 def test_an_officers_day_is_seen_by_the_next_read(django_assert_num_queries):
     assert third_working_day() == dt.date(2027, 3, 4)
     calendar_day_save(day=CalendarDay(date=WEDNESDAY, kind=CalendarDayKind.HOLIDAY, name="测试假日"))
