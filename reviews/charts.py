@@ -141,7 +141,7 @@ def _legend(series: Sequence[Series], *, x: int, y: int) -> SafeString:
 def hbar_chart(
     *,
     title: str,
-    rows: Sequence[tuple[str, float]],
+    rows: Sequence[tuple[str, float | None]],
     color: str = PALETTE[0],
     maximum: float | None = None,
     value_format: Callable[[float], str] = _number,
@@ -149,15 +149,17 @@ def hbar_chart(
     label_width: int = 190,
 ) -> SafeString:
     """Horizontal bars, one per (label, value), the value written after its bar; `maximum` fixes the
-    full length (1 for shares), otherwise the largest value, rounded up, fills it."""
+    full length (1 for shares), otherwise the largest value, rounded up, fills it. A value of None (a
+    share of nothing: no review was due) has no bar and reads "—", not 0."""
     row_h, top, right = 24, 6, 90
     height = top * 2 + row_h * max(len(rows), 1)
-    full = maximum if maximum else nice_ceiling(max((v for _, v in rows), default=0))[0]
+    full = maximum if maximum else nice_ceiling(max((v for _, v in rows if v is not None), default=0))[0]
     plot_w = width - label_width - right
     parts = []
     for i, (label, value) in enumerate(rows):
         y = top + row_h * i
-        w = plot_w * min(value / full, 1) if full else 0
+        w = plot_w * min(value / full, 1) if full and value is not None else 0
+        shown = "—" if value is None else value_format(value)
         parts.append(
             format_html(
                 '<text x="{}" y="{}" text-anchor="end" fill="{}">{}</text>'
@@ -173,11 +175,11 @@ def hbar_chart(
                 row_h - 8,
                 color,
                 label,
-                value_format(value),
+                shown,
                 _c(label_width + w + 6),
                 y + 16,
                 TEXT,
-                value_format(value),
+                shown,
             )
         )
     parts.append(

@@ -178,7 +178,7 @@ def statistics_charts(stats: dict[str, Any]) -> dict[str, SafeString]:
         ),
         "rates": hbar_chart(
             title="办结率、超期率与年度复核完成率",
-            rows=[(label, value or 0) for label, value in rates],
+            rows=rates,
             maximum=1,
             value_format=percent,
             color=PALETTE[1],

@@ -109,3 +109,12 @@ def test_the_page_shows_the_ratings_the_api_reports(official_calendar):
     assert cells == ["4", "3.25分", "2", "1", "1", "0", "0", "2"]
     chart = ratings[ratings.index('id="chart-ratings"') :]
     assert '<svg class="chart"' in chart and "<title>5分：2</title>" in chart and "<title>3分：0</title>" in chart
+
+
+def test_a_rate_of_nothing_reads_a_dash_in_the_chart_as_in_its_tile(decided_case):
+    """No annual review was due in the period: its completion rate is no number, not 0 %."""
+    body = client_for(officer()).get(PAGE, {"date_from": "2026-01-01", "date_to": "2026-12-07"}).content.decode()
+    rates = re.search(r"<svg[^>]*>\s*<title>办结率、超期率与年度复核完成率</title>.*?</svg>", body, re.S)
+    assert rates is not None
+    assert "年度复核完成率：—" in rates.group(0)
+    assert "年度复核完成率：0.0%" not in rates.group(0)
