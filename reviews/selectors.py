@@ -10,7 +10,7 @@ import datetime as dt
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -179,32 +179,32 @@ def expert_can_read(*, user: User, application_id: UUID | str) -> bool:
 # --- blind review ----------------------------------------------------------------------------------
 
 
+def _panel_undecided(*, application_id: UUID | str, round: int) -> QuerySet[ReviewAssignment]:
+    """The round's panel opinions not yet in."""
+    return ReviewAssignment.objects.filter(
+        application_id=application_id, round=round, is_active=True, role=AssignmentRole.PANEL, decision=""
+    )
+
+
 def round_panel_complete(*, application_id: UUID | str, round: int) -> bool:
     """Every panel opinion of the round is in: until then the round's opinions stay blind."""
-    return not ReviewAssignment.objects.filter(
-        application_id=application_id, round=round, is_active=True, role=AssignmentRole.PANEL, decision=""
-    ).exists()
+    return not _panel_undecided(application_id=application_id, round=round).exists()
 
 
 def opinions_visible_to(*, assignment: ReviewAssignment) -> list[ReviewAssignment]:
     """Other experts' opinions the holder of `assignment` may see: earlier rounds always; the
-    current round only once every panel opinion of it is in (blind review, as `round_panel_complete`).
-    One query: the decided assignments and the current round's panel, from which the round's
-    completeness is read."""
-    rows = list(
+    current round only once every panel opinion of it is in (blind review, `round_panel_complete`).
+    One query: the others' decided assignments, each with the round's completeness as a subquery."""
+    round_open = Exists(_panel_undecided(application_id=assignment.application_id, round=assignment.round))
+    others = list(
         ReviewAssignment.objects.filter(application_id=assignment.application_id, is_active=True)
-        .filter(~Q(decision="") | Q(round=assignment.round, role=AssignmentRole.PANEL))
+        .exclude(pk=assignment.pk)
+        .exclude(decision="")
+        .annotate(round_open=round_open)
         .select_related("expert")
         .order_by("round", "decided_at")
     )
-    complete = all(a.decision for a in rows if a.round == assignment.round and a.role == AssignmentRole.PANEL)
-    return [
-        a
-        for a in rows
-        if a.pk != assignment.pk
-        and a.decision
-        and (a.round < assignment.round or (a.round == assignment.round and complete))
-    ]
+    return [a for a in others if a.round < assignment.round or (a.round == assignment.round and not a.round_open)]
 
 
 def working_days_left_for(*, applications: list[Application], today: dt.date | None = None) -> dict[object, int]:
